@@ -1,0 +1,1 @@
+"""The prompt templates (Jinja) and the worked example; `summarizer.prompting` renders them."""

@@ -1,0 +1,37 @@
+"""summarizer: typed, verifiable structured summaries of news about wars, aid and arms transfers.
+
+    >>> from summarizer import summarize
+    >>> result = summarize("fixtures/articles/000_nk-missiles-russia.txt")
+    >>> result.aid[0].amount.amount
+
+The public API is `summarize`, `asummarize`, `Summarizer` and the record types of
+`summarizer.schemas`.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("summarizer")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0+source"
+
+from summarizer.api import Summarizer, asummarize, summarize  # noqa: E402
+from summarizer.schemas import (  # noqa: E402
+    AidFigure,
+    ArticleSummary,
+    Event,
+    Quote,
+    WeaponsTransfer,
+)
+
+__all__ = [
+    "AidFigure",
+    "ArticleSummary",
+    "Event",
+    "Quote",
+    "Summarizer",
+    "WeaponsTransfer",
+    "__version__",
+    "asummarize",
+    "summarize",
+]

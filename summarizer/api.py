@@ -1,0 +1,139 @@
+"""The Python API: `summarize`, `asummarize` and `Summarizer`.
+
+`Summarizer` holds a configured backend (and its HTTP client or loaded model) for repeated
+use; the two functions build one for a single call. Sources are a path, raw text or an
+`Article`; a corpus-style file's metadata header is parsed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from summarizer.articles import Article, article_from_text, read_article
+from summarizer.backends import Backend, create_backend
+from summarizer.pipeline import DEFAULT_MAX_TOKENS, CallHook, Pipeline, Settings
+from summarizer.schemas import SCHEMA_VERSION, ArticleSummary
+from summarizer.transport import RetryPolicy
+
+Source = str | Path | Article
+
+# A string this short without a newline that names an existing file is a path, not text.
+_MAX_PATH_LENGTH = 4096
+
+
+def load_source(source: Source, *, published: str | dt.date | None = None) -> Article:
+    """An `Article` from a path, raw text or an `Article` (whose metadata `published` may update)."""
+    if isinstance(source, Article):
+        if published is None:
+            return source
+        date = published if isinstance(published, dt.date) else dt.date.fromisoformat(published)
+        return Article(source.text, source.meta.model_copy(update={"published": date}), source.header)
+    if isinstance(source, Path) or (
+        len(source) < _MAX_PATH_LENGTH and "\n" not in source and Path(source).exists()
+    ):
+        return read_article(source, published=published)
+    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:12]
+    return article_from_text(source, article_id=f"text-{digest}", published=published)
+
+
+class Summarizer:
+    """A configured pipeline for repeated use.
+
+    >>> with Summarizer(backend="openai", model="gpt-4o-mini") as s:
+    ...     result = s.summarize("article.txt")
+    """
+
+    def __init__(
+        self,
+        *,
+        backend: str | Backend | None = None,
+        model: str | None = None,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        mode: str | None = None,
+        recordings: str | Path | None = None,
+        record_mode: str = "replay",
+        retry: RetryPolicy | None = None,
+        temperature: float = 0.0,
+        max_tokens: int | None = None,
+        max_reasks: int = 2,
+        context_tokens: int | None = None,
+        seed: int = 0,
+        on_call: CallHook | None = None,
+    ) -> None:
+        if backend is None or isinstance(backend, str):
+            backend = create_backend(
+                backend,
+                model=model,
+                base_url=base_url,
+                api_key=api_key,
+                mode=mode,
+                recordings=recordings,
+                record_mode=record_mode,
+                retry=retry,
+                context_tokens=context_tokens,
+                seed=seed,
+            )
+        settings = Settings(
+            temperature=temperature,
+            max_reasks=max_reasks,
+            max_tokens=max_tokens or DEFAULT_MAX_TOKENS,
+        )
+        self.backend = backend
+        self.seed = seed
+        self.pipeline = Pipeline(backend, settings, on_call=on_call)
+
+    def summarize(self, source: Source, *, published: str | dt.date | None = None) -> ArticleSummary:
+        return self.pipeline.run(load_source(source, published=published))
+
+    async def asummarize(
+        self, source: Source, *, published: str | dt.date | None = None
+    ) -> ArticleSummary:
+        return await self.pipeline.arun(load_source(source, published=published))
+
+    def cache_key(self, article: Article) -> str:
+        """Everything that determines the answer for `article`, hashed (for caches)."""
+        settings = self.pipeline.settings
+        determinants: dict[str, Any] = {
+            "article_sha256": article.sha256,
+            "published": article.meta.published.isoformat() if article.meta.published else None,
+            "prompt_sha256": self.pipeline.prompt.sha256,
+            "schema_version": SCHEMA_VERSION,
+            "backend": self.backend.name,
+            "model": self.backend.model,
+            "mode": str(self.backend.mode.value),
+            "temperature": settings.temperature,
+            "max_tokens": settings.max_tokens,
+            "max_reasks": settings.max_reasks,
+            "seed": self.seed,
+        }
+        return hashlib.sha256(json.dumps(determinants, sort_keys=True).encode()).hexdigest()
+
+    def close(self) -> None:
+        self.backend.close()
+
+    def __enter__(self) -> Summarizer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def summarize(
+    source: Source, *, published: str | dt.date | None = None, **options: Any
+) -> ArticleSummary:
+    """Summarize one article (a path, raw text or an `Article`); options as `Summarizer`."""
+    with Summarizer(**options) as summarizer:
+        return summarizer.summarize(source, published=published)
+
+
+async def asummarize(
+    source: Source, *, published: str | dt.date | None = None, **options: Any
+) -> ArticleSummary:
+    """The async twin of `summarize`."""
+    with Summarizer(**options) as summarizer:
+        return await summarizer.asummarize(source, published=published)

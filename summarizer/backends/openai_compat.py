@@ -1,0 +1,133 @@
+"""The OpenAI backend: the official `openai` SDK against OpenAI or any compatible server.
+
+Transport faults are retried below the SDK (see `transport`), so the SDK runs with
+`max_retries=0` and instructor only ever sees final answers. Recording and replay sit at
+the same HTTP layer (see `recording`), so the `replay` backend is this class with a
+recorder that refuses the network.
+
+Modes: OpenAI itself gets instructor's TOOLS mode. Other servers get JSON mode with the
+schema sent as `response_format={"type": "json_object", "schema": ...}`, which llama.cpp's
+server, vLLM and Ollama turn into constrained decoding (llama.cpp's server rejects the
+`json_schema` response format).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import instructor
+import openai
+
+from summarizer.backends import SCHEMA_KWARG
+from summarizer.errors import ConfigurationError
+from summarizer.recording import Recorder
+from summarizer.transport import RetryPolicy, build_async_http_client, build_http_client
+
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+DEFAULT_CONTEXT_TOKENS = 128_000
+OPENAI_API_BASE = "https://api.openai.com/v1"
+# The replay backend needs a URL for the SDK; the recorder answers before any connection.
+REPLAY_BASE_URL = "http://replay.invalid/v1"
+_PLACEHOLDER_KEY = "not-needed"
+
+
+def is_openai_api(base_url: str) -> bool:
+    return base_url.rstrip("/").startswith(OPENAI_API_BASE)
+
+
+class OpenAICompatBackend:
+    """OpenAI or an OpenAI-compatible server, through the official SDK."""
+
+    def __init__(
+        self,
+        *,
+        model: str | None = None,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        mode: instructor.Mode | None = None,
+        recordings: Path | None = None,
+        record_mode: str = "replay",
+        retry: RetryPolicy | None = None,
+        timeout: float = 600.0,
+        context_tokens: int | None = None,
+        seed: int = 0,
+        name: str = "openai",
+        recorder: Recorder | None = None,
+    ) -> None:
+        self.base_url = base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_API_BASE
+        api_key = api_key or os.environ.get("OPENAI_API_KEY")
+        if not api_key:
+            if is_openai_api(self.base_url):
+                raise ConfigurationError(
+                    "the openai backend needs OPENAI_API_KEY (or --base-url for another server)"
+                )
+            api_key = _PLACEHOLDER_KEY  # local servers ignore it; the SDK insists on one
+        self.name = name
+        self.model = model or os.environ.get("OPENAI_MODEL") or DEFAULT_OPENAI_MODEL
+        self.server = None if is_openai_api(self.base_url) else self.base_url
+        self.mode = mode or (
+            instructor.Mode.TOOLS if is_openai_api(self.base_url) else instructor.Mode.JSON
+        )
+        self.context_tokens = context_tokens or DEFAULT_CONTEXT_TOKENS
+        self.seed = seed
+        if recorder is None and recordings is not None:
+            recorder = Recorder(recordings, record_mode)  # type: ignore[arg-type]
+        self.recorder = recorder
+        policy = retry or RetryPolicy()
+        self._client = openai.OpenAI(
+            base_url=self.base_url,
+            api_key=api_key,
+            max_retries=0,
+            timeout=timeout,
+            http_client=build_http_client(policy=policy, recorder=recorder, timeout=timeout),
+        )
+        self._async_client = openai.AsyncOpenAI(
+            base_url=self.base_url,
+            api_key=api_key,
+            max_retries=0,
+            timeout=timeout,
+            http_client=build_async_http_client(policy=policy, recorder=recorder, timeout=timeout),
+        )
+
+    @classmethod
+    def for_replay(
+        cls,
+        recordings: Path,
+        *,
+        model: str | None = None,
+        mode: instructor.Mode | None = None,
+        context_tokens: int | None = None,
+    ) -> OpenAICompatBackend:
+        """Answer only from recordings in `recordings`; a miss is an error, never a call."""
+        recorder = Recorder(recordings, "replay")
+        return cls(
+            model=model or recorder.default_model(),
+            base_url=REPLAY_BASE_URL,
+            api_key=_PLACEHOLDER_KEY,
+            mode=mode,
+            context_tokens=context_tokens,
+            name="replay",
+            recorder=recorder,
+        )
+
+    def _request(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        schema = kwargs.pop(SCHEMA_KWARG, None)
+        if schema is not None and self.mode == instructor.Mode.JSON:
+            kwargs["response_format"] = {"type": "json_object", "schema": schema}
+        kwargs.setdefault("seed", self.seed)
+        return kwargs
+
+    def create(self, **kwargs: Any) -> Any:
+        return self._client.chat.completions.create(**self._request(kwargs))
+
+    async def acreate(self, **kwargs: Any) -> Any:
+        return await self._async_client.chat.completions.create(**self._request(kwargs))
+
+    def count_tokens(self, text: str) -> int:
+        # About four characters a token in English; only used to decide when to split.
+        return len(text) // 4 + 1
+
+    def close(self) -> None:
+        self._client.close()

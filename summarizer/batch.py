@@ -1,0 +1,1179 @@
+"""Many articles at once: inputs, async concurrency, rate limiting, the store, exactly-once
+results files, budget, progress (`summarizer batch`, `summarize_many`).
+
+Exactly once. Every input ends as exactly one line of the results file: an `ArticleSummary`
+or an error record `{"id", "source", "error", "kind"}`. The results file is the record of
+what has been emitted: on start the runner truncates a trailing partial line (left by a
+crash), reads the ids already written and skips them. Each line is written whole (one
+`write` of the complete line on an `O_APPEND` descriptor, then fsync). An answer is saved
+in the store (answer cache + ledger) *before* its line is written, so a crash between the
+two costs no second call: the rerun finds the answer in the cache. Only a call still in
+flight when the process dies is paid for again. An exclusive lock on the results file keeps
+two runs from writing it at once.
+
+Failure isolation: an unreadable, empty or binary input, or a model that still fails after
+transport retries and re-asks, becomes an error line; the batch goes on. Only a
+configuration error (no API key, unknown backend) stops the batch, since it would fail
+every item alike.
+
+Rate limits: every model call (re-asks included) first takes one request and its estimated
+tokens from client-side token buckets (`--rpm`, `--tpm`); the estimate is corrected with
+the tokens the answer reports. Budget: once the ledger shows `--budget` USD spent on this
+batch (its results file), no new call starts; answers in the cache are still written and
+the batch stays resumable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import fnmatch
+import glob
+import json
+import os
+import queue
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from summarizer.articles import Article, article_from_text, decode_article_bytes, read_article
+from summarizer.errors import (
+    ConfigurationError,
+    ExtractionError,
+    InputError,
+    SummarizerError,
+    TransportError,
+    TruncatedOutputError,
+)
+from summarizer.schemas import ArticleSummary
+from summarizer.store import LedgerEntry, PriceTable, Store
+
+try:  # POSIX: an advisory lock keeps two runs off one results file
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+# Exit codes of `summarizer batch` (documented in the README and `summarizer batch --help`).
+EXIT_OK = 0  # every input has a result line
+EXIT_USAGE = 2  # bad options, no inputs, results file locked by another run
+EXIT_SOME_FAILED = 3  # finished; some inputs ended as error lines
+EXIT_BUDGET = 4  # stopped by --budget; rerun (with a higher budget) to finish
+EXIT_INTERRUPTED = 130  # Ctrl-C; rerun to finish
+
+_GLOB_CHARS = frozenset("*?[")
+_DEFAULT_COMPLETION_ESTIMATE = 1000
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One input of a batch: a file, a line of a JSONL file, or an input that is already bad.
+
+    Texts are read when the item is processed, not when the batch is planned, so a batch of
+    any size is planned in little memory.
+    """
+
+    id: str
+    source: str
+    path: Path | None = None
+    jsonl_offset: int | None = None
+    text: str | None = None
+    published: str | None = None
+    title: str | None = None
+    url: str | None = None
+    problem: str | None = None
+
+
+class UsageError(Exception):
+    """A batch that cannot start: no inputs, bad options, results file in use."""
+
+
+def _has_glob(spec: str) -> bool:
+    return any(c in _GLOB_CHARS for c in spec)
+
+
+def _is_hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    """Regular, non-hidden files under a folder, in a stable order."""
+    found = [p for p in folder.rglob("*") if p.is_file() and not _is_hidden(p, folder)]
+    return sorted(found, key=lambda p: p.as_posix())
+
+
+def _expand_spec(spec: str) -> tuple[list[Path], BatchItem | None]:
+    """The files one command-line input names, or an error item when it names none."""
+    path = Path(spec)
+    if path.is_dir():
+        return _folder_files(path), None
+    if path.exists():
+        return [path], None
+    if _has_glob(spec):
+        matches = sorted(Path(m) for m in glob.glob(spec, recursive=True))
+        files = [m for m in matches if m.is_file()]
+        for folder in (m for m in matches if m.is_dir()):
+            files.extend(_folder_files(folder))
+        if files:
+            return files, None
+        return [], BatchItem(id=spec, source=spec, problem="matches no files")
+    return [], BatchItem(id=spec, source=spec, problem="does not exist")
+
+
+def _file_ids(paths: Sequence[Path]) -> dict[Path, str]:
+    """Ids for files: the stem, or the path below the common folder where stems collide."""
+    stems: dict[str, int] = {}
+    for path in paths:
+        stems[path.stem] = stems.get(path.stem, 0) + 1
+    resolved = [p.resolve() for p in paths]
+    root = Path(os.path.commonpath([str(p.parent) for p in resolved])) if resolved else Path()
+    ids: dict[Path, str] = {}
+    taken: set[str] = set()
+    for path, full in zip(paths, resolved, strict=True):
+        if stems[path.stem] == 1:
+            candidate = path.stem
+        else:
+            candidate = full.relative_to(root).with_suffix("").as_posix()
+        if candidate in taken:  # a.txt and a.md in one folder
+            candidate = full.relative_to(root).as_posix()
+        taken.add(candidate)
+        ids[path] = candidate
+    return ids
+
+
+def _jsonl_items(path: Path) -> Iterator[tuple[str | None, BatchItem]]:
+    """(requested id, item) per line of an articles JSONL file; texts stay on disk."""
+    offset = 0
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            start, offset = offset, offset + len(raw)
+            if not raw.strip():
+                continue
+            fallback = f"{path.stem}:{number}"
+            origin = f"{path}:{number}"
+            try:
+                data = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                yield None, BatchItem(fallback, origin, problem="is not a valid JSON line")
+                continue
+            if not isinstance(data, dict):
+                yield None, BatchItem(fallback, origin, problem="is not a JSON object")
+                continue
+            wanted = data.get("id")
+            yield (
+                None if wanted is None else str(wanted),
+                BatchItem(
+                    str(wanted) if wanted is not None else fallback,
+                    origin,
+                    path=path,
+                    jsonl_offset=start,
+                ),
+            )
+
+
+def expand_inputs(
+    inputs: Sequence[str],
+    *,
+    stdin: IO[str] | None = None,
+    exclude: Iterable[Path] = (),
+) -> list[BatchItem]:
+    """Plan a batch: files, folders (recursive), globs, `.jsonl` article files, `-` (one
+    path per line on stdin). Unique ids; the same file named twice is one item; `exclude`
+    (the results file, the store) is never an input."""
+    specs: list[str] = []
+    for spec in inputs:
+        if spec == "-":
+            if stdin is None:
+                raise UsageError("'-' needs paths on standard input")
+            specs.extend(line.strip() for line in stdin if line.strip())
+        else:
+            specs.append(spec)
+    if not specs:
+        raise UsageError("no inputs")
+    skip = {p.resolve() for p in exclude}
+    seen: set[Path] = set()
+    ordered: list[Path | BatchItem] = []
+    for spec in specs:
+        files, problem = _expand_spec(spec)
+        if problem is not None:
+            ordered.append(problem)
+        for file in files:
+            full = file.resolve()
+            if full in seen or full in skip or _is_store_file(full, skip):
+                continue
+            seen.add(full)
+            ordered.append(file)
+    file_ids = _file_ids([p for p in ordered if isinstance(p, Path) and p.suffix != ".jsonl"])
+    items: list[BatchItem] = []
+    for entry in ordered:
+        if isinstance(entry, BatchItem):
+            items.append(entry)
+        elif entry.suffix == ".jsonl":
+            items.extend(item for _, item in _jsonl_items(entry))
+        else:
+            items.append(BatchItem(id=file_ids[entry], source=str(entry), path=entry))
+    return _unique_ids(items)
+
+
+def _is_store_file(path: Path, skip: set[Path]) -> bool:
+    """SQLite's -wal / -shm companions of an excluded file are excluded too."""
+    return any(fnmatch.fnmatch(str(path), f"{s}-*") for s in skip)
+
+
+def _unique_ids(items: list[BatchItem]) -> list[BatchItem]:
+    """Exactly-once needs one id per item: later duplicates get `~2`, `~3`, ..."""
+    seen: dict[str, int] = {}
+    unique: list[BatchItem] = []
+    for item in items:
+        count = seen.get(item.id, 0) + 1
+        seen[item.id] = count
+        if count > 1:
+            new_id = f"{item.id}~{count}"
+            while new_id in seen:
+                count += 1
+                new_id = f"{item.id}~{count}"
+            seen[new_id] = 1
+            item = BatchItem(**{**item.__dict__, "id": new_id})
+        unique.append(item)
+    return unique
+
+
+def as_item(value: BatchItem | Article | str | Path | dict[str, Any], index: int) -> BatchItem:
+    """Coerce what the Python API accepts into a `BatchItem`."""
+    if isinstance(value, BatchItem):
+        return value
+    if isinstance(value, Article):
+        return BatchItem(
+            id=value.meta.id,
+            source=value.meta.url or value.meta.id,
+            text=value.text,
+            published=value.meta.published.isoformat() if value.meta.published else None,
+            title=value.meta.title,
+            url=value.meta.url,
+        )
+    if isinstance(value, dict):
+        item_id = str(value.get("id", f"item-{index}"))
+        return BatchItem(
+            id=item_id,
+            source=str(value.get("source", item_id)),
+            text=value.get("text"),
+            published=value.get("published"),
+            title=value.get("title"),
+            url=value.get("url"),
+            problem=None if isinstance(value.get("text"), str) else "has no text",
+        )
+    path = Path(value)
+    return BatchItem(id=path.stem, source=str(path), path=path)
+
+
+def load_article(item: BatchItem) -> Article:
+    """Read one item's article; any problem is an `InputError` naming the input."""
+    if item.problem is not None:
+        raise InputError(item.source, item.problem)
+    if item.jsonl_offset is not None and item.path is not None:
+        return _load_jsonl_line(item)
+    if item.text is not None:
+        _check_text(item.text, item.source)
+        return article_from_text(
+            item.text,
+            article_id=item.id,
+            origin=item.source,
+            published=item.published,
+            title=item.title,
+            url=item.url,
+        )
+    if item.path is None:
+        raise InputError(item.source, "has no text")
+    article = read_article(item.path, published=item.published)
+    return Article(article.text, article.meta.model_copy(update={"id": item.id}), article.header)
+
+
+def _load_jsonl_line(item: BatchItem) -> Article:
+    assert item.path is not None and item.jsonl_offset is not None
+    try:
+        with item.path.open("rb") as handle:
+            handle.seek(item.jsonl_offset)
+            raw = handle.readline()
+    except OSError as exc:
+        raise InputError(item.source, f"cannot be read ({exc.strerror})") from None
+    data = json.loads(raw)
+    text = data.get("text")
+    if not isinstance(text, str):
+        raise InputError(item.source, "has no 'text' string")
+    _check_text(text, item.source)
+    return article_from_text(
+        text,
+        article_id=item.id,
+        origin=item.source,
+        published=_opt_str(data.get("published")),
+        title=_opt_str(data.get("title")),
+        url=_opt_str(data.get("url")),
+    )
+
+
+def _check_text(text: str, origin: str) -> None:
+    """Text given in memory gets the checks a file gets: not empty, not binary."""
+    if "\x00" in text:
+        raise InputError(origin, "contains NUL characters (binary data?), not article text")
+    decode_article_bytes(text.encode("utf-8"), origin=origin)  # empty -> InputError
+
+
+def _opt_str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+# --------------------------------------------------------------------------- results file
+
+
+def result_line_id(line: bytes) -> str | None:
+    """The item id a results line is for (summary: article.id; error record: id)."""
+    try:
+        data = json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    if "provenance" in data and isinstance(data.get("article"), dict):
+        return _opt_str(data["article"].get("id"))
+    return _opt_str(data.get("id"))
+
+
+class ResultsFile:
+    """An append-only JSONL file written one whole line at a time, crash-safe.
+
+    `open()` takes an exclusive lock, truncates a trailing partial line and returns the ids
+    already written, which the batch skips.
+    """
+
+    def __init__(self, path: Path, *, durable: bool = True) -> None:
+        self.path = path
+        self.durable = durable
+        self._fd: int | None = None
+        self.truncated_bytes = 0
+        self.unreadable_lines = 0
+
+    def open(self) -> set[str]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                raise UsageError(f"{self.path} is being written by another batch run") from None
+        self._fd = fd
+        return self._recover()
+
+    def _recover(self) -> set[str]:
+        assert self._fd is not None
+        ids: set[str] = set()
+        complete = 0
+        with open(self.path, "rb") as lines:
+            for line in lines:
+                if not line.endswith(b"\n"):
+                    break  # a partial last line from a crash
+                complete += len(line)
+                line_id = result_line_id(line)
+                if line_id is None:
+                    self.unreadable_lines += line.strip() != b""
+                else:
+                    ids.add(line_id)
+        size = os.fstat(self._fd).st_size
+        if size > complete:
+            self.truncated_bytes = size - complete
+            os.ftruncate(self._fd, complete)
+            os.fsync(self._fd)
+        return ids
+
+    def write(self, line: str) -> None:
+        """Append one line whole: a single write of the complete line, then fsync."""
+        assert self._fd is not None, "open() first"
+        data = (line.rstrip("\n") + "\n").encode("utf-8")
+        view = memoryview(data)
+        while view:  # a regular file takes it in one write unless the disk is full
+            written = os.write(self._fd, view)
+            view = view[written:]
+        if self.durable:
+            os.fsync(self._fd)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing releases the lock
+            self._fd = None
+
+    def __enter__(self) -> ResultsFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# --------------------------------------------------------------------------- rate limits
+
+
+class TokenBucket:
+    """A token bucket: `rate` units per second up to `capacity`; may go into debt.
+
+    A request larger than the capacity waits for a full bucket and then takes it into debt,
+    so an article bigger than the per-window token budget is slow, never stuck.
+    """
+
+    def __init__(
+        self, rate: float, capacity: float, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        if rate <= 0 or capacity <= 0:
+            raise ValueError("rate and capacity must be positive")
+        self.rate = rate
+        self.capacity = capacity
+        self.clock = clock
+        self.level = capacity
+        self._last = clock()
+
+    def _refill(self) -> None:
+        now = self.clock()
+        self.level = min(self.capacity, self.level + (now - self._last) * self.rate)
+        self._last = now
+
+    def wait_time(self, amount: float) -> float:
+        """Seconds until `amount` (at most a full bucket) is available."""
+        self._refill()
+        needed = min(amount, self.capacity)
+        return max(0.0, (needed - self.level) / self.rate)
+
+    def take(self, amount: float) -> None:
+        self._refill()
+        self.level -= amount
+
+    def give(self, amount: float) -> None:
+        self._refill()
+        self.level = min(self.capacity, self.level + amount)
+
+
+class RateLimiter:
+    """Client-side limits on requests per minute and tokens per minute.
+
+    Requests: bucket of one second's worth (rpm/60, at least 1), so calls are spread evenly
+    and never burst past what a per-minute limit enforced over short windows accepts.
+    Tokens: bucket of ten seconds' worth, charged with an estimate before the call and
+    corrected with the real usage after it.
+    """
+
+    def __init__(
+        self,
+        rpm: float | None = None,
+        tpm: float | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.requests = TokenBucket(rpm / 60, max(1.0, rpm / 60), clock=clock) if rpm else None
+        self.tokens = TokenBucket(tpm / 60, max(1.0, tpm / 6), clock=clock) if tpm else None
+        self._lock = asyncio.Lock()
+
+    def wait_time(self, tokens: int) -> float:
+        waits = [0.0]
+        if self.requests is not None:
+            waits.append(self.requests.wait_time(1))
+        if self.tokens is not None:
+            waits.append(self.tokens.wait_time(tokens))
+        return max(waits)
+
+    def take(self, tokens: int) -> None:
+        if self.requests is not None:
+            self.requests.take(1)
+        if self.tokens is not None:
+            self.tokens.take(tokens)
+
+    async def acquire(self, tokens: int) -> None:
+        """Wait for one request and `tokens` tokens; first come, first served."""
+        async with self._lock:
+            while (wait := self.wait_time(tokens)) > 0:
+                await asyncio.sleep(wait)
+            self.take(tokens)
+
+    def settle(self, estimated: int, actual: int) -> None:
+        """Correct a call's token estimate once its usage is known."""
+        if self.tokens is None or actual == estimated:
+            return
+        if actual < estimated:
+            self.tokens.give(estimated - actual)
+        else:
+            self.tokens.take(actual - estimated)
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass
+class Usage:
+    """Calls, tokens and cost spent on one item (or a whole run)."""
+
+    calls: int = 0
+    failed_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    unpriced_calls: int = 0
+
+    def add(self, other: Usage) -> None:
+        self.calls += other.calls
+        self.failed_calls += other.failed_calls
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.cost_usd += other.cost_usd
+        self.unpriced_calls += other.unpriced_calls
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True)
+class Done:
+    """An item summarized (or answered from the cache)."""
+
+    item_id: str
+    source: str
+    summary: ArticleSummary
+    from_cache: bool
+    usage: Usage
+
+    def line(self) -> str:
+        return self.summary.model_dump_json()
+
+
+@dataclass(frozen=True)
+class Failed:
+    """An item that ended as an error record."""
+
+    item_id: str
+    source: str
+    error: str
+    kind: str
+    usage: Usage
+
+    def record(self) -> dict[str, str]:
+        return {"id": self.item_id, "source": self.source, "error": self.error, "kind": self.kind}
+
+    def line(self) -> str:
+        return json.dumps(self.record(), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An item not started because the budget was reached; a rerun will do it."""
+
+    item_id: str
+    source: str
+    reason: str = "budget"
+
+
+ItemResult = Done | Failed | Skipped
+
+
+def error_kind(error: BaseException) -> str:
+    """The `kind` of an error record."""
+    kinds: list[tuple[type[BaseException], str]] = [
+        (InputError, "input"),
+        (TruncatedOutputError, "truncated"),
+        (ExtractionError, "extraction"),
+        (TransportError, "transport"),
+        (SummarizerError, "error"),
+    ]
+    for error_type, kind in kinds:
+        if isinstance(error, error_type):
+            return kind
+    return "internal"
+
+
+def _configuration_error(error: BaseException | None) -> ConfigurationError | None:
+    """The ConfigurationError behind an error (instructor wraps what the backend raised)."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, ConfigurationError):
+            return error
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return None
+
+
+# --------------------------------------------------------------------------- metering
+
+
+@dataclass
+class _ItemScope:
+    item_id: str
+    article_sha256: str
+    usage: Usage = field(default_factory=Usage)
+
+
+_current_item: ContextVar[_ItemScope | None] = ContextVar("summarizer_batch_item", default=None)
+
+
+def _usage_of(completion: Any) -> tuple[int, int]:
+    usage = getattr(completion, "usage", None)
+    return (
+        int(getattr(usage, "prompt_tokens", 0) or 0),
+        int(getattr(usage, "completion_tokens", 0) or 0),
+    )
+
+
+def _is_reask(kwargs: dict[str, Any]) -> bool:
+    """instructor re-asks by appending the failed answer (an assistant turn) to messages."""
+    messages = kwargs.get("messages") or []
+    return any(isinstance(m, dict) and m.get("role") == "assistant" for m in messages)
+
+
+class MeteredBackend:
+    """Wraps a backend: every call is rate-limited, then written to the ledger with its cost.
+
+    The item a call belongs to comes from a context variable set by the batch worker, so
+    concurrent articles never mix up their ledger rows.
+    """
+
+    def __init__(
+        self,
+        inner: Any,
+        *,
+        store: Store | None,
+        prices: PriceTable,
+        batch: str,
+        limiter: RateLimiter | None,
+        on_cost: Callable[[float], None],
+        via: str = "realtime",
+    ) -> None:
+        self.inner = inner
+        self.store = store
+        self.prices = prices
+        self.batch = batch
+        self.limiter = limiter
+        self.on_cost = on_cost
+        self.via = via
+        self.completion_estimate = _DEFAULT_COMPLETION_ESTIMATE
+        # The Backend protocol: what the pipeline reads, copied from the wrapped backend.
+        self.name: str = inner.name
+        self.model: str = inner.model
+        self.mode: Any = inner.mode
+        self.context_tokens: int = inner.context_tokens
+        self.server: str | None = inner.server
+
+    def count_tokens(self, text: str) -> int:
+        return int(self.inner.count_tokens(text))
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def estimate_tokens(self, kwargs: dict[str, Any]) -> int:
+        """Prompt tokens of the request plus the completion size seen so far."""
+        text = "".join(
+            str(m.get("content") or "") for m in kwargs.get("messages") or [] if isinstance(m, dict)
+        )
+        return self.count_tokens(text) + self.completion_estimate
+
+    def create(self, **kwargs: Any) -> Any:
+        reask = _is_reask(kwargs)
+        try:
+            completion = self.inner.create(**kwargs)
+        except Exception as error:
+            self._record(ok=False, reask=reask, error=error)
+            raise
+        self._record(ok=True, reask=reask, completion=completion)
+        return completion
+
+    async def acreate(self, **kwargs: Any) -> Any:
+        reask = _is_reask(kwargs)
+        estimate = self.estimate_tokens(kwargs)
+        if self.limiter is not None:
+            await self.limiter.acquire(estimate)
+        try:
+            completion = await self.inner.acreate(**kwargs)
+        except Exception as error:
+            if self.limiter is not None:
+                self.limiter.settle(estimate, 0)
+            self._record(ok=False, reask=reask, error=error)
+            raise
+        prompt, answer = _usage_of(completion)
+        if self.limiter is not None:
+            self.limiter.settle(estimate, prompt + answer if prompt + answer else estimate)
+        self._record(ok=True, reask=reask, completion=completion)
+        return completion
+
+    def record_answer(self, completion: Any, *, via: str) -> None:
+        """Ledger an answer that came from elsewhere (a Batch API output file)."""
+        self._record(ok=True, reask=False, completion=completion, via=via)
+
+    def _record(
+        self,
+        *,
+        ok: bool,
+        reask: bool,
+        completion: Any = None,
+        error: BaseException | None = None,
+        via: str | None = None,
+    ) -> None:
+        prompt, answer = _usage_of(completion)
+        if ok and answer:
+            # a running estimate of answer size, for the token limiter
+            self.completion_estimate = (self.completion_estimate * 7 + answer) // 8
+        scope = _current_item.get()
+        entry = LedgerEntry(
+            backend=self.name,
+            model=self.model,
+            ok=ok,
+            prompt_tokens=prompt,
+            completion_tokens=answer,
+            batch=self.batch,
+            item_id=scope.item_id if scope else "",
+            article_sha256=scope.article_sha256 if scope else "",
+            purpose="reask" if reask else "extract",
+            via=via or self.via,
+            error=None if error is None else f"{type(error).__name__}: {error}"[:500],
+        )
+        if self.store is not None:
+            cost = self.store.record_call(entry)
+        else:
+            cost = self.prices.cost(
+                entry.backend, entry.model, prompt, answer, batch=entry.via != "realtime"
+            )
+        if scope is not None:
+            usage = scope.usage
+            usage.calls += 1
+            usage.failed_calls += not ok
+            usage.prompt_tokens += prompt
+            usage.completion_tokens += answer
+            usage.cost_usd += cost or 0.0
+            usage.unpriced_calls += cost is None
+        self.on_cost(cost or 0.0)
+
+
+# --------------------------------------------------------------------------- the runner
+
+
+def _summary_from_cache(cached: str, article: Article) -> ArticleSummary:
+    """A cached answer for the same text, under this item's id and metadata."""
+    summary = ArticleSummary.model_validate_json(cached)
+    return summary.model_copy(update={"article": article.meta})
+
+
+def _with_cost(summary: ArticleSummary, usage: Usage) -> ArticleSummary:
+    """Fill provenance.usage.cost_usd from the ledger (None when some call had no price)."""
+    cost = None if usage.unpriced_calls else round(usage.cost_usd, 8)
+    new_usage = summary.provenance.usage.model_copy(update={"cost_usd": cost})
+    provenance = summary.provenance.model_copy(update={"usage": new_usage})
+    return summary.model_copy(update={"provenance": provenance})
+
+
+class BatchRunner:
+    """Runs items through one pipeline with a store, a limiter and a budget."""
+
+    def __init__(
+        self,
+        summarizer: Any,
+        *,
+        store: Store | None,
+        batch: str = "",
+        rpm: float | None = None,
+        tpm: float | None = None,
+        budget: float | None = None,
+        prices: PriceTable | None = None,
+        wrap: Callable[[MeteredBackend], Any] | None = None,
+    ) -> None:
+        from summarizer.pipeline import Pipeline
+
+        self.summarizer = summarizer
+        self.store = store
+        self.batch = batch
+        self.budget = budget
+        self.prices = prices or (store.prices if store is not None else PriceTable.load())
+        self.limiter = RateLimiter(rpm, tpm) if (rpm or tpm) else None
+        self.spent = store.spent(batch=batch) if store is not None else 0.0
+        self.budget_reached = False
+        self.backend = MeteredBackend(
+            summarizer.backend,
+            store=store,
+            prices=self.prices,
+            batch=batch,
+            limiter=self.limiter,
+            on_cost=self._add_cost,
+        )
+        # A pipeline of its own over the metered backend, with the caller's settings. `wrap`
+        # puts another layer on top (the Batch API flow serves downloaded answers from it).
+        outer = self.backend if wrap is None else wrap(self.backend)
+        self.pipeline = Pipeline(outer, summarizer.pipeline.settings)
+
+    def _add_cost(self, cost: float) -> None:
+        self.spent += cost
+
+    def over_budget(self) -> bool:
+        if self.budget is not None and self.spent >= self.budget:
+            self.budget_reached = True
+        return self.budget_reached
+
+    async def process(self, item: BatchItem) -> ItemResult:
+        try:
+            article = load_article(item)
+        except InputError as error:
+            return self._failed(item, error, Usage())
+        key = self.summarizer.cache_key(article)
+        if self.store is not None and (cached := self.store.cached(key)) is not None:
+            summary = _summary_from_cache(cached, article)
+            self._save(item, key, article, summary)
+            return Done(item.id, item.source, summary, True, Usage())
+        if self.over_budget():
+            return Skipped(item.id, item.source)
+        scope = _ItemScope(item.id, article.sha256)
+        token = _current_item.set(scope)
+        try:
+            summary = await self.pipeline.arun(article)
+        except Exception as error:  # failure isolation: one bad item never stops the batch
+            if (fatal := _configuration_error(error)) is not None:
+                raise fatal from None  # it would fail every item alike: stop the batch
+            return self._failed(item, error, scope.usage)
+        finally:
+            _current_item.reset(token)
+        summary = _with_cost(summary, scope.usage)
+        self._save(item, key, article, summary)
+        return Done(item.id, item.source, summary, False, scope.usage)
+
+    def _save(self, item: BatchItem, key: str, article: Article, summary: ArticleSummary) -> None:
+        if self.store is None:
+            return
+        self.store.save_result(
+            key=key,
+            item_id=item.id,
+            source=item.source,
+            summary_json=summary.model_dump_json(),
+            article_sha256=article.sha256,
+            backend=self.backend.name,
+            model=self.backend.model,
+            batch=self.batch,
+        )
+
+    def _failed(self, item: BatchItem, error: BaseException, usage: Usage) -> Failed:
+        message = (
+            str(error) if isinstance(error, SummarizerError) else f"{type(error).__name__}: {error}"
+        )
+        failed = Failed(item.id, item.source, message, error_kind(error), usage)
+        if self.store is not None:
+            self.store.save_error(
+                item_id=item.id,
+                source=item.source,
+                kind=failed.kind,
+                error=failed.error,
+                batch=self.batch,
+            )
+        return failed
+
+
+async def _run_pool(
+    runner: BatchRunner, items: Iterable[BatchItem], concurrency: int
+) -> AsyncIterator[ItemResult]:
+    """`concurrency` workers pull items lazily; results come out as they finish."""
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    pending = iter(items)
+    results: asyncio.Queue[ItemResult | BaseException | None] = asyncio.Queue(concurrency * 2)
+
+    async def worker() -> None:
+        for item in pending:  # a shared iterator: each item goes to exactly one worker
+            await results.put(await runner.process(item))
+
+    async def supervise() -> None:
+        try:
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+        except BaseException as error:
+            await results.put(error)
+        else:
+            await results.put(None)
+
+    supervisor = asyncio.create_task(supervise())
+    try:
+        while (result := await results.get()) is not None:
+            if isinstance(result, BaseException):
+                raise result
+            yield result
+    finally:
+        supervisor.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await supervisor
+
+
+async def summarize_many(
+    items: Iterable[BatchItem | Article | str | Path | dict[str, Any]],
+    *,
+    concurrency: int = 8,
+    store: Store | str | Path | None = None,
+    summarizer: Any = None,
+    rpm: float | None = None,
+    tpm: float | None = None,
+    budget: float | None = None,
+    batch: str = "",
+    **options: Any,
+) -> AsyncIterator[ItemResult]:
+    """Summarize many articles concurrently; yields `Done`, `Failed` or `Skipped` per item,
+    in completion order.
+
+    `items`: paths, `Article`s, dicts `{id, text, published?, title?, url?}` or `BatchItem`s.
+    `store`: a `Store` or a path (answer cache + ledger; None for neither). `summarizer`: a
+    configured `Summarizer`; without one, `options` build it (and it is closed at the end).
+    """
+    from summarizer.api import Summarizer
+
+    own_summarizer = summarizer is None
+    if summarizer is None:
+        summarizer = Summarizer(**options)
+    own_store = isinstance(store, str | Path)
+    opened = Store(store) if isinstance(store, str | Path) else store
+    try:
+        runner = BatchRunner(summarizer, store=opened, batch=batch, rpm=rpm, tpm=tpm, budget=budget)
+        coerced = (as_item(value, index) for index, value in enumerate(items))
+        async for result in _run_pool(runner, coerced, concurrency):
+            yield result
+    finally:
+        if own_summarizer:
+            summarizer.close()
+        if own_store and opened is not None:
+            opened.close()
+
+
+def summarize_many_sync(
+    items: Iterable[BatchItem | Article | str | Path | dict[str, Any]], **kwargs: Any
+) -> Iterator[ItemResult]:
+    """`summarize_many` for synchronous code: an iterator over the same results.
+
+    The event loop runs in a helper thread; results arrive through a bounded queue, so a
+    large batch is never held in memory at once.
+    """
+    handoff: queue.Queue[ItemResult | BaseException | None] = queue.Queue(maxsize=64)
+    stop = threading.Event()
+
+    async def produce() -> None:
+        try:
+            async for result in summarize_many(items, **kwargs):
+                while not stop.is_set():
+                    try:
+                        handoff.put(result, timeout=0.1)
+                        break
+                    except queue.Full:
+                        await asyncio.sleep(0)
+                if stop.is_set():
+                    return
+        except BaseException as error:
+            handoff.put(error)
+        else:
+            handoff.put(None)
+
+    thread = threading.Thread(target=lambda: asyncio.run(produce()), daemon=True)
+    thread.start()
+    try:
+        while (result := handoff.get()) is not None:
+            if isinstance(result, BaseException):
+                raise result
+            yield result
+    finally:
+        stop.set()
+        thread.join()
+
+
+# --------------------------------------------------------------------------- a whole batch
+
+
+@dataclass
+class BatchReport:
+    """What one `summarizer batch` run did."""
+
+    total: int = 0
+    already_done: int = 0
+    done: int = 0
+    failed: int = 0
+    from_cache: int = 0
+    skipped_budget: int = 0
+    usage: Usage = field(default_factory=Usage)
+    spent_on_batch: float = 0.0
+    wall_seconds: float = 0.0
+    budget: float | None = None
+    budget_reached: bool = False
+    interrupted: bool = False
+    truncated_bytes: int = 0
+    failures_by_kind: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.already_done - self.done - self.failed
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return EXIT_INTERRUPTED
+        if self.budget_reached and self.skipped_budget:
+            return EXIT_BUDGET
+        if self.failed:
+            return EXIT_SOME_FAILED
+        return EXIT_OK
+
+    def count(self, result: ItemResult) -> None:
+        if isinstance(result, Done):
+            self.done += 1
+            self.from_cache += result.from_cache
+            self.usage.add(result.usage)
+        elif isinstance(result, Failed):
+            self.failed += 1
+            self.usage.add(result.usage)
+            self.failures_by_kind[result.kind] = self.failures_by_kind.get(result.kind, 0) + 1
+        else:
+            self.skipped_budget += 1
+
+
+ProgressHook = Callable[[BatchReport, ItemResult | None], None]
+
+
+def batch_name(out: Path) -> str:
+    """A batch is named by its results file: ledger, budget and jobs are kept per batch."""
+    return str(out.resolve())
+
+
+async def run_batch(
+    items: Sequence[BatchItem],
+    out: Path,
+    *,
+    summarizer: Any,
+    store: Store,
+    concurrency: int = 8,
+    rpm: float | None = None,
+    tpm: float | None = None,
+    budget: float | None = None,
+    durable: bool = True,
+    on_progress: ProgressHook | None = None,
+    wrap: Callable[[MeteredBackend], Any] | None = None,
+) -> BatchReport:
+    """Run a planned batch into `out`, resuming where an earlier run stopped."""
+    started = time.perf_counter()
+    report = BatchReport(total=len(items), budget=budget)
+    batch = batch_name(out)
+    with ResultsFile(out, durable=durable) as results:
+        written = results.open()
+        report.truncated_bytes = results.truncated_bytes
+        todo = [item for item in items if item.id not in written]
+        report.already_done = len(items) - len(todo)
+        runner = BatchRunner(
+            summarizer, store=store, batch=batch, rpm=rpm, tpm=tpm, budget=budget, wrap=wrap
+        )
+        if on_progress is not None:
+            on_progress(report, None)
+        async for result in _run_pool(runner, todo, concurrency):
+            if not isinstance(result, Skipped):
+                # off the event loop: fsync must not stall the workers' HTTP calls
+                await asyncio.to_thread(results.write, result.line())
+            report.count(result)
+            if on_progress is not None:
+                on_progress(report, result)
+        report.budget_reached = runner.budget_reached
+        report.spent_on_batch = runner.spent
+    report.wall_seconds = time.perf_counter() - started
+    return report
+
+
+# --------------------------------------------------------------------------- display
+
+
+def progress_display(total: int, *, enabled: bool = True) -> tuple[Any, ProgressHook]:
+    """A rich progress bar (ETA, tokens, cost) on stderr and the hook that advances it."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    progress = Progress(
+        TextColumn("[bold]batch"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("failed {task.fields[failed]}"),
+        TextColumn("{task.fields[tokens]:,} tok"),
+        TextColumn("${task.fields[cost]:.4f}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        disable=not enabled,
+        transient=False,
+    )
+    task = progress.add_task("batch", total=total, failed=0, tokens=0, cost=0.0)
+
+    def update(report: BatchReport, result: ItemResult | None) -> None:
+        progress.update(
+            task,
+            completed=report.already_done + report.done + report.failed + report.skipped_budget,
+            failed=report.failed,
+            tokens=report.usage.tokens,
+            cost=report.usage.cost_usd,
+        )
+
+    return progress, update
+
+
+def report_table(report: BatchReport) -> Any:
+    """The final table: done, failed, from cache, calls, tokens, cost, wall time."""
+    from rich.table import Table
+
+    table = Table(title="summarizer batch", show_header=True)
+    table.add_column("inputs", justify="right")
+    table.add_column("done", justify="right")
+    table.add_column("failed", justify="right")
+    table.add_column("from cache", justify="right")
+    table.add_column("already done", justify="right")
+    table.add_column("not started", justify="right")
+    table.add_column("calls", justify="right")
+    table.add_column("tokens (in/out)", justify="right")
+    table.add_column("cost", justify="right")
+    table.add_column("wall time", justify="right")
+    usage = report.usage
+    cost = f"${usage.cost_usd:.4f}" + (" + unpriced" if usage.unpriced_calls else "")
+    table.add_row(
+        str(report.total),
+        str(report.done),
+        str(report.failed),
+        str(report.from_cache),
+        str(report.already_done),
+        str(report.remaining),
+        f"{usage.calls}" + (f" ({usage.failed_calls} failed)" if usage.failed_calls else ""),
+        f"{usage.prompt_tokens:,}/{usage.completion_tokens:,}",
+        cost,
+        str(dt.timedelta(seconds=round(report.wall_seconds))),
+    )
+    return table
+
+
+def report_notes(report: BatchReport) -> list[str]:
+    """One-line notes printed under the table (budget stop, failures, recovery)."""
+    notes: list[str] = []
+    if report.truncated_bytes:
+        notes.append(
+            f"removed a partial last line ({report.truncated_bytes} bytes) left by an earlier crash"
+        )
+    if report.failed:
+        kinds = ", ".join(f"{n} {k}" for k, n in sorted(report.failures_by_kind.items()))
+        notes.append(f"{report.failed} input(s) ended as error lines ({kinds})")
+    if report.budget_reached and report.skipped_budget:
+        notes.append(
+            f"budget reached: ${report.spent_on_batch:.4f} spent on this batch of "
+            f"${report.budget:.4f}; {report.skipped_budget} input(s) not started. Rerun the "
+            "same command with a higher --budget to finish."
+        )
+    if report.interrupted:
+        notes.append("interrupted; rerun the same command to finish")
+    if report.usage.unpriced_calls:
+        notes.append(
+            f"{report.usage.unpriced_calls} call(s) used a model with no price in the price "
+            "table; their cost is unknown (see --prices)"
+        )
+    return notes

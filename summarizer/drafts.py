@@ -1,0 +1,169 @@
+"""What the model is asked to return: spans and labels, never offsets or parsed numbers.
+
+A `Draft` is the model's answer. Its validator checks every record against the article
+(through `grounding`) and, when a check fails, raises with messages the model can act on;
+instructor sends those back as a re-ask. Code later turns a checked draft into the public
+records of `schemas` (offsets from `grounding`, values from `normalization`).
+
+The article reaches the validator through a context variable rather than instructor's
+`context=` argument, because instructor renders the chat messages as Jinja templates when a
+context is given, and article text must never be interpreted as a template.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from summarizer.schemas import (
+    AidScope,
+    AidStage,
+    AidType,
+    Certainty,
+    EventKind,
+    RecordKind,
+    TransferStatus,
+    WeaponCategory,
+)
+
+_EVIDENCE = "Verbatim sentences copied from the article that support this record."
+
+
+class _Draft(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class DraftAttribution(_Draft):
+    source: str = Field(description="Who says so, as named in the article.")
+    certainty: Certainty
+
+
+class DraftEvent(_Draft):
+    evidence: list[str] = Field(min_length=1, description=_EVIDENCE)
+    kind: EventKind
+    date: str | None = Field(default=None, description="The date as written in the article.")
+    attacker: str | None = None
+    target: str | None = None
+    location: str | None = None
+    country: str | None = None
+    weapons: list[str] = Field(default_factory=list)
+    munitions: str | None = Field(
+        default=None, description="How many missiles/drones/shells, as written."
+    )
+    killed: str | None = Field(default=None, description="Number killed, as written.")
+    injured: str | None = Field(default=None, description="Number injured, as written.")
+    description: str
+    attribution: DraftAttribution | None = None
+
+
+class DraftAid(_Draft):
+    evidence: list[str] = Field(min_length=1, description=_EVIDENCE)
+    donor: str
+    recipient: str
+    amount: str | None = Field(default=None, description="The amount as written, e.g. '$250 million'.")
+    aid_type: AidType = "unspecified"
+    stage: AidStage
+    scope: AidScope = "unspecified"
+    mechanism: str | None = None
+    items: list[str] = Field(default_factory=list)
+    date: str | None = Field(default=None, description="The date as written in the article.")
+    description: str
+    attribution: DraftAttribution | None = None
+
+
+class DraftTransfer(_Draft):
+    evidence: list[str] = Field(min_length=1, description=_EVIDENCE)
+    supplier: str
+    recipient: str
+    weapon: str = Field(description="The weapon as described in the article.")
+    designation: str | None = Field(default=None, description="Model name, e.g. 'HIMARS'.")
+    category: WeaponCategory = "other"
+    quantity: str | None = Field(default=None, description="How many, as written.")
+    value: str | None = Field(default=None, description="Money value as written.")
+    status: TransferStatus
+    date: str | None = Field(default=None, description="The date as written in the article.")
+    description: str
+    attribution: DraftAttribution | None = None
+
+
+class DraftQuote(_Draft):
+    speaker: str
+    speaker_role: str | None = None
+    text: str = Field(description="The quoted words, copied exactly from the article.")
+
+
+DraftRecord = DraftEvent | DraftAid | DraftTransfer | DraftQuote
+
+RECORD_FIELDS: dict[RecordKind, str] = {
+    "event": "events",
+    "aid": "aid",
+    "transfer": "transfers",
+    "quote": "quotes",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why one record of a draft fails grounding; `path` names it for the re-ask."""
+
+    kind: RecordKind
+    index: int
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class GroundingScope:
+    """The article a draft is checked against while instructor validates it."""
+
+    text: str
+    published: str | None = None
+
+
+_scope: ContextVar[GroundingScope | None] = ContextVar("summarizer_grounding_scope", default=None)
+
+
+@contextlib.contextmanager
+def grounded_in(scope: GroundingScope) -> Iterator[None]:
+    """Validate drafts against `scope` inside this block (strict: failures are re-asked)."""
+    token = _scope.set(scope)
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+class Draft(_Draft):
+    """The model's whole answer for one article (or one part of a long article)."""
+
+    summary: str = Field(description="2 to 4 neutral sentences summarizing the article.")
+    events: list[DraftEvent] = Field(default_factory=list)
+    aid: list[DraftAid] = Field(default_factory=list)
+    transfers: list[DraftTransfer] = Field(default_factory=list)
+    quotes: list[DraftQuote] = Field(default_factory=list)
+
+    def records(self) -> Iterator[tuple[RecordKind, int, DraftRecord]]:
+        for kind, field_name in RECORD_FIELDS.items():
+            for index, record in enumerate(getattr(self, field_name)):
+                yield kind, index, record
+
+    @model_validator(mode="after")
+    def _grounded_in_article(self) -> Draft:
+        scope = _scope.get()
+        if scope is None:
+            return self
+        # Imported here: grounding imports this module for the record types.
+        from summarizer.grounding import check_draft
+
+        problems = check_draft(self, scope.text, published=scope.published)
+        if problems:
+            lines = [f"{p.path}: {p.reason}" for p in problems]
+            raise ValueError(
+                "Some records are not supported by the article. Fix or remove them; copy "
+                "evidence and quotes exactly from the article:\n" + "\n".join(lines)
+            )
+        return self

@@ -1,0 +1,95 @@
+"""Markdown rendering of one `ArticleSummary`: the summary, then a table per record type."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from summarizer.schemas import (
+    ArticleSummary,
+    Attribution,
+    DateRef,
+    Evidence,
+    Money,
+    Quantity,
+)
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return text.replace("|", "\\|").replace("\n", " ").strip()
+
+
+def _date(date: DateRef | None) -> str:
+    if date is None:
+        return ""
+    interval = date.start.isoformat() + (f"..{date.end.isoformat()}" if date.end else "")
+    return f"{date.text} ({interval}, {date.precision})"
+
+
+def _amount(value: Money | Quantity | None) -> str:
+    if value is None:
+        return ""
+    parsed = value.amount if isinstance(value, Money) else value.value
+    unit = value.currency if isinstance(value, Money) else value.unit
+    if parsed is None:
+        return f"{value.text} ({value.qualifier})"
+    return f"{value.text} (= {parsed:,.0f} {unit or ''}, {value.qualifier})".replace(" ,", ",")
+
+
+def _attribution(attribution: Attribution | None) -> str:
+    return f"{attribution.source} ({attribution.certainty})" if attribution else ""
+
+
+def _evidence(evidence: Sequence[Evidence]) -> str:
+    return " / ".join(f"“{e.quote}” [{e.start}:{e.end}]" for e in evidence)
+
+
+def _table(headers: list[str], rows: list[list[object]]) -> list[str]:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(_cell(value) for value in row) + " |" for row in rows]
+    return lines
+
+
+def to_markdown(summary: ArticleSummary) -> str:
+    meta = summary.article
+    title = meta.title or meta.id
+    lines = [f"# {title}", ""]
+    facts = [f"source: {meta.source}" if meta.source else "", f"published: {meta.published}" if meta.published else ""]
+    if any(facts):
+        lines += [" · ".join(fact for fact in facts if fact), ""]
+    lines += [summary.summary, ""]
+    if summary.events:
+        lines += ["## Events", ""]
+        lines += _table(
+            ["kind", "date", "attacker", "target", "location", "munitions", "killed", "attribution", "evidence"],
+            [[e.kind, _date(e.date), e.attacker, e.target, e.location, _amount(e.munitions),
+              _amount(e.killed), _attribution(e.attribution), _evidence(e.evidence)] for e in summary.events],
+        ) + [""]  # fmt: skip
+    if summary.aid:
+        lines += ["## Aid", ""]
+        lines += _table(
+            ["donor", "recipient", "amount", "type", "stage", "scope", "mechanism", "date", "evidence"],
+            [[a.donor, a.recipient, _amount(a.amount), a.aid_type, a.stage, a.scope, a.mechanism,
+              _date(a.date), _evidence(a.evidence)] for a in summary.aid],
+        ) + [""]  # fmt: skip
+    if summary.transfers:
+        lines += ["## Weapons transfers", ""]
+        lines += _table(
+            ["supplier", "recipient", "weapon", "designation", "category", "quantity", "status", "date", "evidence"],
+            [[t.supplier, t.recipient, t.weapon, t.designation, t.category, _amount(t.quantity),
+              t.status, _date(t.date), _evidence(t.evidence)] for t in summary.transfers],
+        ) + [""]  # fmt: skip
+    if summary.quotes:
+        lines += ["## Quotes", ""]
+        lines += _table(
+            ["speaker", "role", "quote", "span"],
+            [[q.speaker, q.speaker_role, f"“{q.text}”", f"{q.start}:{q.end}"] for q in summary.quotes],
+        ) + [""]  # fmt: skip
+    p = summary.provenance
+    lines += [
+        "---",
+        f"{p.backend} · {p.model} · prompt {p.prompt_id} ({p.prompt_sha256[:12]}) · "
+        f"{p.usage.calls} call(s), {p.usage.prompt_tokens}+{p.usage.completion_tokens} tokens · "
+        f"{len(p.rejected)} rejected",
+    ]
+    return "\n".join(lines) + "\n"

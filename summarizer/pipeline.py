@@ -1,0 +1,494 @@
+"""The single-article pipeline: article -> prompt -> backend -> validate/re-ask -> ground ->
+normalize -> `ArticleSummary` with provenance.
+
+- The model answers a `Draft` (spans and labels). Its validator grounds every record in the
+  article; instructor re-asks with the errors, at most `max_reasks` times.
+- What still fails after the last re-ask is dropped and listed in `provenance.rejected`.
+- Transport faults never get here as re-asks: they are retried below the SDK, and what
+  survives that becomes a `TransportError`. Truncated output is a `TruncatedOutputError`.
+- An article longer than the backend's context budget is split at paragraph boundaries;
+  each part is extracted alone, duplicates are merged, offsets refer to the whole article.
+
+Sync and async runs share every step but the model call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import instructor
+import openai
+from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+from pydantic import BaseModel, ValidationError
+
+from summarizer import __version__
+from summarizer.articles import Article
+from summarizer.backends import SCHEMA_KWARG, Backend
+from summarizer.drafts import (
+    RECORD_FIELDS,
+    Draft,
+    DraftAid,
+    DraftAttribution,
+    DraftEvent,
+    DraftQuote,
+    DraftRecord,
+    DraftTransfer,
+    GroundingScope,
+    grounded_in,
+)
+from summarizer.errors import ExtractionError, TransportError, TruncatedOutputError
+from summarizer.grounding import QUOTE_FUZZY_THRESHOLD, locate, partition_draft
+from summarizer.normalization import canonical_entity, parse_date, parse_money, parse_quantity
+from summarizer.prompting import build_messages, load_prompt
+from summarizer.schemas import (
+    SCHEMA_VERSION,
+    AidFigure,
+    ArticleSummary,
+    Attribution,
+    DateRef,
+    Event,
+    Evidence,
+    Provenance,
+    Quote,
+    RecordKind,
+    Rejection,
+    Usage,
+    WeaponsTransfer,
+)
+
+DEFAULT_MAX_TOKENS = 4096
+# Room kept for the system prompt, the schema and the chat template around the article.
+PROMPT_OVERHEAD_TOKENS = 3000
+_SECRET = re.compile(r"(sk-[A-Za-z0-9_-]{8,}|Bearer\s+\S+)")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything besides the backend that determines the model's answer."""
+
+    temperature: float = 0.0
+    max_tokens: int = DEFAULT_MAX_TOKENS
+    max_reasks: int = 2
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One model call (a first ask or a re-ask), for ledgers and progress displays."""
+
+    article_id: str
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: str | None
+
+
+CallHook = Callable[[CallRecord], None]
+
+
+@dataclass
+class _Tally:
+    """Calls and tokens spent on one article, counted as the answers arrive."""
+
+    article_id: str
+    model: str
+    on_call: CallHook | None
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def count(self, completion: Any) -> Any:
+        usage = getattr(completion, "usage", None)
+        prompt = getattr(usage, "prompt_tokens", 0) or 0
+        answer = getattr(usage, "completion_tokens", 0) or 0
+        self.calls += 1
+        self.prompt_tokens += prompt
+        self.completion_tokens += answer
+        if self.on_call is not None:
+            choices = getattr(completion, "choices", None) or [None]
+            self.on_call(
+                CallRecord(
+                    article_id=self.article_id,
+                    model=self.model,
+                    prompt_tokens=prompt,
+                    completion_tokens=answer,
+                    finish_reason=getattr(choices[0], "finish_reason", None),
+                )
+            )
+        return completion
+
+
+@dataclass
+class _PartResult:
+    draft: Draft
+    rejected: list[Rejection] = field(default_factory=list)
+
+
+# --- splitting long articles -------------------------------------------------------------
+
+
+def split_paragraphs(text: str) -> list[tuple[int, str]]:
+    """Paragraphs with their offsets; a paragraph ends at a blank line."""
+    parts = []
+    for match in re.finditer(r"\S(?:.*?\S)?(?=\n\s*\n|\s*\Z)", text, flags=re.DOTALL):
+        parts.append((match.start(), match.group()))
+    return parts
+
+
+def split_article(text: str, budget: int, count_tokens: Callable[[str], int]) -> list[str]:
+    """Cut `text` into parts of at most `budget` tokens, at paragraph boundaries.
+
+    A single paragraph over budget is cut at sentence ends instead.
+    """
+    if count_tokens(text) <= budget:
+        return [text]
+    pieces: list[str] = []
+    for _, paragraph in split_paragraphs(text):
+        if count_tokens(paragraph) <= budget:
+            pieces.append(paragraph)
+        else:
+            pieces.extend(_SENTENCE_END.split(paragraph))
+    parts: list[str] = []
+    current: list[str] = []
+    for piece in pieces:
+        candidate = "\n\n".join([*current, piece])
+        if current and count_tokens(candidate) > budget:
+            parts.append("\n\n".join(current))
+            current = [piece]
+        else:
+            current.append(piece)
+    if current:
+        parts.append("\n\n".join(current))
+    return parts
+
+
+# --- reading the model's answer ----------------------------------------------------------
+
+
+def answer_text(completion: Any) -> str:
+    """The JSON text of an answer, whether it came as content or as a tool call."""
+    message = completion.choices[0].message
+    tool_calls = getattr(message, "tool_calls", None)
+    if tool_calls:
+        return str(tool_calls[0].function.arguments)
+    return str(message.content or "")
+
+
+_DRAFT_RECORD_TYPES: dict[RecordKind, type[BaseModel]] = {
+    "event": DraftEvent,
+    "aid": DraftAid,
+    "transfer": DraftTransfer,
+    "quote": DraftQuote,
+}
+
+
+def _short_error(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "record"
+    return f"{where}: {first['msg']} ({error.error_count()} error(s))"
+
+
+def parse_leniently(raw: str) -> tuple[Draft, list[Rejection]]:
+    """Read an answer record by record, so one malformed record does not sink the rest."""
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ExtractionError(f"the model's answer is not JSON ({exc.msg} at {exc.pos})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("summary"), str):
+        raise ExtractionError("the model's answer has no summary")
+    rejected: list[Rejection] = []
+    records: dict[str, list[Any]] = {}
+    for kind, field_name in RECORD_FIELDS.items():
+        values = data.get(field_name) or []
+        records[field_name] = []
+        for index, value in enumerate(values if isinstance(values, list) else [values]):
+            try:
+                records[field_name].append(_DRAFT_RECORD_TYPES[kind].model_validate(value))
+            except ValidationError as exc:
+                reason = f"{field_name}[{index}] is malformed: {_short_error(exc)}"
+                rejected.append(Rejection(kind=kind, reason=reason, raw=json.dumps(value)))
+    return Draft(summary=data["summary"], **records), rejected
+
+
+def redact(message: str) -> str:
+    """Error text from a server may echo a key; it never reaches logs or outputs."""
+    return _SECRET.sub("[redacted]", message).splitlines()[0] if message else message
+
+
+# --- from drafts to records ----------------------------------------------------------------
+
+
+def _dedupe_key(kind: RecordKind, record: BaseModel) -> str:
+    fields = record.model_dump(exclude={"evidence", "description", "attribution"})
+    return kind + json.dumps(fields, sort_keys=True, default=str).casefold()
+
+
+def merge_drafts(drafts: list[Draft]) -> Draft:
+    """One draft from the drafts of an article's parts, duplicate records merged."""
+    if len(drafts) == 1:
+        return drafts[0]
+    merged: dict[str, dict[str, DraftRecord]] = {field: {} for field in RECORD_FIELDS.values()}
+    for draft in drafts:
+        for kind, _, record in draft.records():
+            bucket = merged[RECORD_FIELDS[kind]]
+            key = _dedupe_key(kind, record)
+            if key in bucket and not isinstance(record, DraftQuote):
+                earlier = bucket[key]
+                evidence = list(dict.fromkeys([*earlier.evidence, *record.evidence]))  # type: ignore[union-attr]
+                bucket[key] = earlier.model_copy(update={"evidence": evidence})
+            else:
+                bucket.setdefault(key, record)
+    sentences = [s for d in drafts for s in _SENTENCE_END.split(d.summary.strip()) if s]
+    return Draft(
+        summary=" ".join(sentences[:4]),
+        **{field: list(bucket.values()) for field, bucket in merged.items()},
+    )
+
+
+def _evidence_list(quotes: list[str], text: str) -> list[Evidence]:
+    located = (locate(quote, text) for quote in quotes)
+    unique = {(e.start, e.end): e for e in located if e is not None}
+    return [unique[span] for span in sorted(unique)]
+
+
+def _attribution(draft: DraftAttribution | None) -> Attribution | None:
+    return Attribution(source=draft.source, certainty=draft.certainty) if draft else None
+
+
+def _actor(name: str | None) -> str | None:
+    return canonical_entity(name, actor=True) if name and name.strip() else None
+
+
+class _Normalizer:
+    """Turns checked draft records into public records; notes what it had to leave out."""
+
+    def __init__(self, article: Article) -> None:
+        self.text = article.text
+        self.published = article.meta.published
+        self.notes: list[Rejection] = []
+
+    def date(self, kind: RecordKind, text: str | None, raw: BaseModel) -> DateRef | None:
+        if not text or not text.strip():
+            return None
+        resolved = parse_date(text, self.published)
+        if resolved is None:
+            self.notes.append(
+                Rejection(
+                    kind=kind,
+                    reason=f"date {text!r} could not be resolved to a calendar date; left empty",
+                    raw=raw.model_dump_json(exclude_defaults=True),
+                )
+            )
+        return resolved
+
+    def event(self, d: DraftEvent) -> Event:
+        return Event(
+            kind=d.kind,
+            date=self.date("event", d.date, d),
+            attacker=_actor(d.attacker),
+            target=d.target or None,
+            location=d.location or None,
+            country=canonical_entity(d.country) if d.country else None,
+            weapons=d.weapons,
+            munitions=parse_quantity(d.munitions) if d.munitions else None,
+            killed=parse_quantity(d.killed) if d.killed else None,
+            injured=parse_quantity(d.injured) if d.injured else None,
+            description=d.description,
+            attribution=_attribution(d.attribution),
+            evidence=_evidence_list(d.evidence, self.text),
+        )
+
+    def aid(self, d: DraftAid) -> AidFigure:
+        return AidFigure(
+            donor=_actor(d.donor) or d.donor,
+            recipient=_actor(d.recipient) or d.recipient,
+            amount=parse_money(d.amount) if d.amount else None,
+            aid_type=d.aid_type,
+            stage=d.stage,
+            scope=d.scope,
+            mechanism=d.mechanism or None,
+            items=d.items,
+            date=self.date("aid", d.date, d),
+            description=d.description,
+            attribution=_attribution(d.attribution),
+            evidence=_evidence_list(d.evidence, self.text),
+        )
+
+    def transfer(self, d: DraftTransfer) -> WeaponsTransfer:
+        return WeaponsTransfer(
+            supplier=_actor(d.supplier) or d.supplier,
+            recipient=_actor(d.recipient) or d.recipient,
+            weapon=d.weapon,
+            designation=d.designation or None,
+            category=d.category,
+            quantity=parse_quantity(d.quantity) if d.quantity else None,
+            value=parse_money(d.value) if d.value else None,
+            status=d.status,
+            date=self.date("transfer", d.date, d),
+            description=d.description,
+            attribution=_attribution(d.attribution),
+            evidence=_evidence_list(d.evidence, self.text),
+        )
+
+    def quote(self, d: DraftQuote) -> Quote | None:
+        span = locate(d.text, self.text, threshold=QUOTE_FUZZY_THRESHOLD)
+        if span is None:
+            return None
+        return Quote(
+            speaker=d.speaker,
+            speaker_role=d.speaker_role or None,
+            text=span.quote,
+            start=span.start,
+            end=span.end,
+        )
+
+
+def _unique(records: list[Any]) -> list[Any]:
+    """Drop records that came out identical (e.g. the same quote found by two parts)."""
+    return list({r.model_dump_json(): r for r in records}.values())
+
+
+# --- the pipeline ----------------------------------------------------------------------------
+
+class Pipeline:
+    """Runs one backend over articles; holds nothing per article between runs."""
+
+    def __init__(
+        self, backend: Backend, settings: Settings | None = None, *, on_call: CallHook | None = None
+    ) -> None:
+        self.backend = backend
+        self.settings = settings or Settings()
+        self.on_call = on_call
+        self.prompt = load_prompt()
+
+    def parts(self, article: Article) -> list[str]:
+        budget = self.backend.context_tokens - self.settings.max_tokens - PROMPT_OVERHEAD_TOKENS
+        return split_article(article.text, max(budget, 256), self.backend.count_tokens)
+
+    def request(self, article: Article, part: str, number: int, count: int) -> dict[str, Any]:
+        """The chat request for one part, before instructor adds its mode's fields."""
+        return {
+            "model": self.backend.model,
+            "messages": build_messages(part, article.meta, part_number=number, part_count=count),
+            "temperature": self.settings.temperature,
+            "max_tokens": self.settings.max_tokens,
+            SCHEMA_KWARG: Draft.model_json_schema(),
+        }
+
+    def _scope(self, article: Article, part: str) -> GroundingScope:
+        published = article.meta.published.isoformat() if article.meta.published else None
+        return GroundingScope(text=part, published=published)
+
+    def _settle(self, error: Exception, article: Article, part: str) -> _PartResult:
+        """What to make of a failed extraction: keep what is supported, or raise clearly."""
+        if isinstance(error, IncompleteOutputException):
+            raise TruncatedOutputError(
+                f"{article.meta.id}: the model's answer was cut off at max_tokens="
+                f"{self.settings.max_tokens} (finish_reason=length); raise --max-tokens"
+            ) from None
+        if isinstance(error, InstructorRetryException) and error.failed_attempts:
+            draft, malformed = parse_leniently(answer_text(error.failed_attempts[-1].completion))
+            published = article.meta.published.isoformat() if article.meta.published else None
+            kept, unsupported = partition_draft(draft, part, published=published)
+            return _PartResult(kept, [*malformed, *unsupported])
+        cause = error.__cause__ if isinstance(error, InstructorRetryException) else error
+        if isinstance(cause, openai.APIError | openai.APIConnectionError):
+            raise TransportError(
+                f"{article.meta.id}: {self.backend.name} backend failed: {redact(str(cause))}"
+            ) from None
+        raise error
+
+    def _extract(self, article: Article, tally: _Tally) -> list[_PartResult]:
+        create = instructor.patch(
+            create=lambda **kw: tally.count(self.backend.create(**kw)), mode=self.backend.mode
+        )
+        results = []
+        parts = self.parts(article)
+        for number, part in enumerate(parts, start=1):
+            try:
+                with grounded_in(self._scope(article, part)):
+                    draft = create(
+                        response_model=Draft,
+                        max_retries=self.settings.max_reasks,
+                        **self.request(article, part, number, len(parts)),
+                    )
+                results.append(_PartResult(draft))
+            except (InstructorRetryException, IncompleteOutputException, openai.APIError) as error:
+                results.append(self._settle(error, article, part))
+        return results
+
+    async def _aextract(self, article: Article, tally: _Tally) -> list[_PartResult]:
+        async def counted(**kw: Any) -> Any:
+            return tally.count(await self.backend.acreate(**kw))
+
+        create = instructor.patch(create=counted, mode=self.backend.mode)
+        results = []
+        parts = self.parts(article)
+        for number, part in enumerate(parts, start=1):
+            try:
+                with grounded_in(self._scope(article, part)):
+                    draft = await create(
+                        response_model=Draft,
+                        max_retries=self.settings.max_reasks,
+                        **self.request(article, part, number, len(parts)),
+                    )
+                results.append(_PartResult(draft))
+            except (InstructorRetryException, IncompleteOutputException, openai.APIError) as error:
+                results.append(self._settle(error, article, part))
+        return results
+
+    def run(self, article: Article) -> ArticleSummary:
+        tally = self._tally(article)
+        return self._assemble(article, self._extract(article, tally), tally)
+
+    async def arun(self, article: Article) -> ArticleSummary:
+        tally = self._tally(article)
+        return self._assemble(article, await self._aextract(article, tally), tally)
+
+    def _tally(self, article: Article) -> _Tally:
+        return _Tally(article_id=article.meta.id, model=self.backend.model, on_call=self.on_call)
+
+    def _assemble(self, article: Article, results: list[_PartResult], tally: _Tally) -> ArticleSummary:
+        draft = merge_drafts([r.draft for r in results])
+        normalizer = _Normalizer(article)
+        quotes = [normalizer.quote(q) for q in draft.quotes]
+        summary = ArticleSummary(
+            article=article.meta,
+            summary=draft.summary.strip(),
+            events=_unique([normalizer.event(e) for e in draft.events]),
+            aid=_unique([normalizer.aid(a) for a in draft.aid]),
+            transfers=_unique([normalizer.transfer(t) for t in draft.transfers]),
+            quotes=_unique([q for q in quotes if q is not None]),
+            provenance=Provenance(
+                backend=self.backend.name,
+                model=self.backend.model,
+                prompt_id=self.prompt.id,
+                prompt_sha256=self.prompt.sha256,
+                schema_version=SCHEMA_VERSION,
+                package_version=__version__,
+                created_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
+                usage=Usage(
+                    prompt_tokens=tally.prompt_tokens,
+                    completion_tokens=tally.completion_tokens,
+                    calls=tally.calls,
+                ),
+                attempts=tally.calls,
+                rejected=[r for result in results for r in result.rejected] + normalizer.notes,
+            ),
+        )
+        return summary
+
+
+def iter_evidence(summary: ArticleSummary) -> Iterator[tuple[str, int, int]]:
+    """Every (quote, start, end) a summary claims, records' evidence and quotes alike."""
+    for field_name in ("events", "aid", "transfers"):
+        for record in getattr(summary, field_name):
+            for evidence in record.evidence:
+                yield evidence.quote, evidence.start, evidence.end
+    for quote in summary.quotes:
+        yield quote.text, quote.start, quote.end

@@ -1,0 +1,29 @@
+"""Shared test utilities: a scripted OpenAI-compatible server and chat.completion builders.
+
+Tests import them as ``from helpers import scripted_server, reply, chat_completion`` (pytest's
+default import mode puts ``tests/`` on ``sys.path`` because ``tests/conftest.py`` lives there).
+"""
+
+from .openai_bodies import chat_completion, error_body, tool_call
+from .server import (
+    RecordedRequest,
+    Reply,
+    ScriptedServer,
+    Step,
+    drop,
+    reply,
+    scripted_server,
+)
+
+__all__ = [
+    "RecordedRequest",
+    "Reply",
+    "ScriptedServer",
+    "Step",
+    "chat_completion",
+    "drop",
+    "error_body",
+    "reply",
+    "scripted_server",
+    "tool_call",
+]
