@@ -57,7 +57,8 @@ class Stats:
     requests: int = 0  # realtime chat requests (batch lines are not counted)
     rate_limited: int = 0
     errors: int = 0
-    log: list[tuple[float, str, int]] = field(default_factory=list)  # (time, article, status)
+    # (arrival time, article key, status) per realtime request
+    log: list[tuple[float, str, int]] = field(default_factory=list)
 
 
 class _Bucket:
@@ -101,7 +102,13 @@ def draft_answer(article: str, style: str) -> str:
         return "Sorry, I cannot help with that."
     match = _FIRST_SENTENCE.search(article)
     sentence = match.group(0) if match else article.strip()[:200]
-    answer: dict[str, Any] = {"summary": sentence}
+    answer: dict[str, Any] = {
+        "summary": sentence,
+        "events": [],
+        "aid": [],
+        "transfers": [],
+        "quotes": [],
+    }
     if style == "event":
         evidence = (
             "This sentence is not in the article at all."
@@ -187,7 +194,8 @@ class FakeOpenAI:
     # -- chat
 
     def chat(self, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
-        """A realtime chat request: rate-limited, delayed, counted."""
+        """A realtime chat request: rate-limited, delayed, counted (logged at arrival)."""
+        arrived = time.time()
         article = article_of(body)
         key = article_key(article)
         if self.config.keep_bodies:
@@ -196,7 +204,7 @@ class FakeOpenAI:
         if self.bucket is not None:
             wait = self.bucket.try_take()
             if wait > 0:
-                self._log(key, 429, rate_limited=True)
+                self._log(arrived, key, 429, rate_limited=True)
                 headers = {
                     "Retry-After": f"{wait:.3f}",
                     "retry-after-ms": str(int(wait * 1000) + 1),
@@ -212,15 +220,15 @@ class FakeOpenAI:
         if self.config.latency:
             time.sleep(self.config.latency)
         status, payload, headers = answer_request(body, self.config.answer)
-        self._log(key, status)
+        self._log(arrived, key, status)
         return status, payload, headers
 
-    def _log(self, key: str, status: int, *, rate_limited: bool = False) -> None:
+    def _log(self, arrived: float, key: str, status: int, *, rate_limited: bool = False) -> None:
         with self.lock:
             self.stats.requests += 1
             self.stats.rate_limited += rate_limited
             self.stats.errors += status >= 500
-            self.stats.log.append((time.time(), key, status))
+            self.stats.log.append((arrived, key, status))
 
     # -- files
 
@@ -341,6 +349,9 @@ def _parse_multipart(content_type: str, body: bytes) -> dict[str, tuple[str | No
 def _handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as real API servers
+        # Headers and body go out in two writes; without TCP_NODELAY the second waits for
+        # the client's delayed ACK (~40 ms), which would swamp a 200 ms latency.
+        disable_nagle_algorithm = True
 
         def _body(self) -> bytes:
             length = int(self.headers.get("content-length", "0") or 0)
@@ -400,12 +411,16 @@ def _handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # the default backlog of 5 resets bursts of new connections
+
+
 def start(config: Config, port: int = 0) -> FakeOpenAI:
     fake = FakeOpenAI(config)
-    httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(fake))
-    httpd.daemon_threads = True
+    httpd = _Server(("127.0.0.1", port), _handler(fake))
     fake.httpd = httpd
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
     return fake
 
 

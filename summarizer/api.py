@@ -15,7 +15,7 @@ from typing import Any
 
 from summarizer.articles import Article, article_from_text, read_article
 from summarizer.backends import Backend, create_backend
-from summarizer.pipeline import DEFAULT_MAX_TOKENS, CallHook, Pipeline, Settings
+from summarizer.pipeline import CallHook, Pipeline, Settings
 from summarizer.schemas import SCHEMA_VERSION, ArticleSummary
 from summarizer.transport import RetryPolicy
 
@@ -81,7 +81,7 @@ class Summarizer:
         settings = Settings(
             temperature=temperature,
             max_reasks=max_reasks,
-            max_tokens=max_tokens or DEFAULT_MAX_TOKENS,
+            max_tokens=max_tokens,
         )
         self.backend = backend
         self.seed = seed
@@ -107,7 +107,7 @@ class Summarizer:
             "model": self.backend.model,
             "mode": str(self.backend.mode.value),
             "temperature": settings.temperature,
-            "max_tokens": settings.max_tokens,
+            "max_tokens": self.pipeline.max_tokens,
             "max_reasks": settings.max_reasks,
             "seed": self.seed,
         }

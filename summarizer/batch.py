@@ -31,6 +31,7 @@ import datetime as dt
 import fnmatch
 import glob
 import json
+import logging
 import os
 import queue
 import threading
@@ -58,10 +59,10 @@ try:  # POSIX: an advisory lock keeps two runs off one results file
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-# Exit codes of `summarizer batch` (documented in the README and `summarizer batch --help`).
-EXIT_OK = 0  # every input has a result line
-EXIT_USAGE = 2  # bad options, no inputs, results file locked by another run
-EXIT_SOME_FAILED = 3  # finished; some inputs ended as error lines
+# Exit codes of `summarizer batch` (documented in docs/batch.md and `summarizer batch --help`).
+EXIT_OK = 0  # every input has a summary line
+EXIT_USAGE = 2  # bad options, no inputs, results file locked by another run, configuration
+EXIT_SOME_FAILED = 3  # finished; some inputs are error lines (this run's or earlier ones')
 EXIT_BUDGET = 4  # stopped by --budget; rerun (with a higher budget) to finish
 EXIT_INTERRUPTED = 130  # Ctrl-C; rerun to finish
 
@@ -89,6 +90,7 @@ class BatchItem:
     title: str | None = None
     url: str | None = None
     problem: str | None = None
+    article: Article | None = None  # an `Article` handed in through the Python API
 
 
 class UsageError(Exception):
@@ -250,14 +252,7 @@ def as_item(value: BatchItem | Article | str | Path | dict[str, Any], index: int
     if isinstance(value, BatchItem):
         return value
     if isinstance(value, Article):
-        return BatchItem(
-            id=value.meta.id,
-            source=value.meta.url or value.meta.id,
-            text=value.text,
-            published=value.meta.published.isoformat() if value.meta.published else None,
-            title=value.meta.title,
-            url=value.meta.url,
-        )
+        return BatchItem(id=value.meta.id, source=value.meta.url or value.meta.id, article=value)
     if isinstance(value, dict):
         item_id = str(value.get("id", f"item-{index}"))
         return BatchItem(
@@ -277,6 +272,10 @@ def load_article(item: BatchItem) -> Article:
     """Read one item's article; any problem is an `InputError` naming the input."""
     if item.problem is not None:
         raise InputError(item.source, item.problem)
+    if item.article is not None:
+        _check_text(item.article.text, item.source)
+        meta = item.article.meta.model_copy(update={"id": item.id})
+        return Article(item.article.text, meta, item.article.header)
     if item.jsonl_offset is not None and item.path is not None:
         return _load_jsonl_line(item)
     if item.text is not None:
@@ -334,6 +333,12 @@ def _opt_str(value: object) -> str | None:
 
 def result_line_id(line: bytes) -> str | None:
     """The item id a results line is for (summary: article.id; error record: id)."""
+    info = _line_info(line)
+    return None if info is None else info[0]
+
+
+def _line_info(line: bytes) -> tuple[str, bool] | None:
+    """(item id, is an error record) of a results line; None when it is neither."""
     try:
         data = json.loads(line)
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -341,15 +346,19 @@ def result_line_id(line: bytes) -> str | None:
     if not isinstance(data, dict):
         return None
     if "provenance" in data and isinstance(data.get("article"), dict):
-        return _opt_str(data["article"].get("id"))
-    return _opt_str(data.get("id"))
+        item_id = data["article"].get("id")
+        return None if item_id is None else (str(item_id), False)
+    if "error" in data and data.get("id") is not None:
+        return str(data["id"]), True
+    return None
 
 
 class ResultsFile:
     """An append-only JSONL file written one whole line at a time, crash-safe.
 
     `open()` takes an exclusive lock, truncates a trailing partial line and returns the ids
-    already written, which the batch skips.
+    already written, which the batch skips. With `retry_failed`, error lines are removed
+    first (the file is rewritten atomically) so those inputs are tried again.
     """
 
     def __init__(self, path: Path, *, durable: bool = True) -> None:
@@ -358,9 +367,10 @@ class ResultsFile:
         self._fd: int | None = None
         self.truncated_bytes = 0
         self.unreadable_lines = 0
+        self.error_ids: set[str] = set()
+        self.retried: set[str] = set()
 
-    def open(self) -> set[str]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def _lock(self) -> int:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
         if fcntl is not None:
             try:
@@ -368,8 +378,17 @@ class ResultsFile:
             except OSError:
                 os.close(fd)
                 raise UsageError(f"{self.path} is being written by another batch run") from None
-        self._fd = fd
-        return self._recover()
+        return fd
+
+    def open(self, *, retry_failed: bool = False) -> set[str]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd = self._lock()
+        ids = self._recover()
+        if retry_failed and self.error_ids:
+            self._drop_error_lines()
+            ids -= self.error_ids
+            self.retried, self.error_ids = self.error_ids, set()
+        return ids
 
     def _recover(self) -> set[str]:
         assert self._fd is not None
@@ -380,17 +399,34 @@ class ResultsFile:
                 if not line.endswith(b"\n"):
                     break  # a partial last line from a crash
                 complete += len(line)
-                line_id = result_line_id(line)
-                if line_id is None:
+                info = _line_info(line)
+                if info is None:
                     self.unreadable_lines += line.strip() != b""
-                else:
-                    ids.add(line_id)
+                    continue
+                ids.add(info[0])
+                if info[1]:
+                    self.error_ids.add(info[0])
         size = os.fstat(self._fd).st_size
         if size > complete:
             self.truncated_bytes = size - complete
             os.ftruncate(self._fd, complete)
             os.fsync(self._fd)
         return ids
+
+    def _drop_error_lines(self) -> None:
+        """Rewrite the file without its error lines: temp file, fsync, atomic rename."""
+        temporary = self.path.with_name(self.path.name + ".retry-tmp")
+        with open(self.path, "rb") as source, open(temporary, "wb") as target:
+            for line in source:
+                info = _line_info(line)
+                if info is None or not info[1]:
+                    target.write(line)
+            target.flush()
+            os.fsync(target.fileno())
+        os.replace(temporary, self.path)
+        old, self._fd = self._fd, self._lock()
+        if old is not None:
+            os.close(old)
 
     def write(self, line: str) -> None:
         """Append one line whole: a single write of the complete line, then fsync."""
@@ -459,10 +495,12 @@ class TokenBucket:
 class RateLimiter:
     """Client-side limits on requests per minute and tokens per minute.
 
-    Requests: bucket of one second's worth (rpm/60, at least 1), so calls are spread evenly
-    and never burst past what a per-minute limit enforced over short windows accepts.
-    Tokens: bucket of ten seconds' worth, charged with an estimate before the call and
-    corrected with the real usage after it.
+    Requests: a bucket of half a second's worth (rpm/120, at least 1), so calls are spread
+    evenly, and a server enforcing the limit over short windows (OpenAI does) keeps some
+    slack for network jitter. Transport retries (429s that slipped through, 5xx) are charged
+    too (`charge_retry`), or they would push the next calls over the limit. Tokens: a bucket
+    of ten seconds' worth, charged with an estimate before the call and corrected with the
+    real usage after it.
     """
 
     def __init__(
@@ -472,7 +510,7 @@ class RateLimiter:
         *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.requests = TokenBucket(rpm / 60, max(1.0, rpm / 60), clock=clock) if rpm else None
+        self.requests = TokenBucket(rpm / 60, max(1.0, rpm / 120), clock=clock) if rpm else None
         self.tokens = TokenBucket(tpm / 60, max(1.0, tpm / 6), clock=clock) if tpm else None
         self._lock = asyncio.Lock()
 
@@ -497,6 +535,11 @@ class RateLimiter:
                 await asyncio.sleep(wait)
             self.take(tokens)
 
+    def charge_retry(self) -> None:
+        """A transport retry is one more request the server counts."""
+        if self.requests is not None:
+            self.requests.take(1)
+
     def settle(self, estimated: int, actual: int) -> None:
         """Correct a call's token estimate once its usage is known."""
         if self.tokens is None or actual == estimated:
@@ -520,6 +563,7 @@ class Usage:
     completion_tokens: int = 0
     cost_usd: float = 0.0
     unpriced_calls: int = 0
+    transport_retries: int = 0
 
     def add(self, other: Usage) -> None:
         self.calls += other.calls
@@ -528,6 +572,7 @@ class Usage:
         self.completion_tokens += other.completion_tokens
         self.cost_usd += other.cost_usd
         self.unpriced_calls += other.unpriced_calls
+        self.transport_retries += other.transport_retries
 
     @property
     def tokens(self) -> int:
@@ -543,9 +588,10 @@ class Done:
     summary: ArticleSummary
     from_cache: bool
     usage: Usage
+    json: str = ""  # the summary serialized once, for the store and the results line
 
     def line(self) -> str:
-        return self.summary.model_dump_json()
+        return self.json or self.summary.model_dump_json()
 
 
 @dataclass(frozen=True)
@@ -610,9 +656,39 @@ class _ItemScope:
     item_id: str
     article_sha256: str
     usage: Usage = field(default_factory=Usage)
+    limiter: RateLimiter | None = None  # charged for the transport retries of this item
 
 
 _current_item: ContextVar[_ItemScope | None] = ContextVar("summarizer_batch_item", default=None)
+
+# The transport retries 429/5xx/timeouts below the SDK and logs each retry on this logger;
+# the batch counts them per item so the ledger shows every HTTP attempt of a call.
+_TRANSPORT_LOGGER = "summarizer.transport"
+
+
+class _RetryCounter(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        scope = _current_item.get()
+        if scope is not None and "retrying in" in str(record.msg):
+            scope.usage.transport_retries += 1
+            if scope.limiter is not None:
+                scope.limiter.charge_retry()
+
+
+@contextlib.contextmanager
+def counting_transport_retries() -> Iterator[None]:
+    """Count transport retries into the current item's usage while the batch runs."""
+    logger = logging.getLogger(_TRANSPORT_LOGGER)
+    handler = _RetryCounter(logging.INFO)
+    level = logger.level
+    if logger.getEffectiveLevel() > logging.INFO:
+        logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def _usage_of(completion: Any) -> tuple[int, int]:
@@ -627,6 +703,16 @@ def _is_reask(kwargs: dict[str, Any]) -> bool:
     """instructor re-asks by appending the failed answer (an assistant turn) to messages."""
     messages = kwargs.get("messages") or []
     return any(isinstance(m, dict) and m.get("role") == "assistant" for m in messages)
+
+
+def _retries_so_far() -> int:
+    scope = _current_item.get()
+    return 0 if scope is None else scope.usage.transport_retries
+
+
+def _attempts_since(retries: int) -> int:
+    """HTTP attempts of the call that just ended: 1 + transport retries during it."""
+    return 1 + _retries_so_far() - retries
 
 
 class MeteredBackend:
@@ -655,12 +741,20 @@ class MeteredBackend:
         self.on_cost = on_cost
         self.via = via
         self.completion_estimate = _DEFAULT_COMPLETION_ESTIMATE
-        # The Backend protocol: what the pipeline reads, copied from the wrapped backend.
+        # The Backend protocol: what the pipeline reads, copied from the wrapped backend;
+        # anything else is looked up on it (`__getattr__`).
         self.name: str = inner.name
         self.model: str = inner.model
         self.mode: Any = inner.mode
         self.context_tokens: int = inner.context_tokens
+        self.default_max_tokens: int = inner.default_max_tokens
         self.server: str | None = inner.server
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def session(self, name: str, metadata: dict[str, Any]) -> Any:
+        return self.inner.session(name, metadata)
 
     def count_tokens(self, text: str) -> int:
         return int(self.inner.count_tokens(text))
@@ -677,12 +771,13 @@ class MeteredBackend:
 
     def create(self, **kwargs: Any) -> Any:
         reask = _is_reask(kwargs)
+        retries = _retries_so_far()
         try:
             completion = self.inner.create(**kwargs)
         except Exception as error:
-            self._record(ok=False, reask=reask, error=error)
+            self._record(ok=False, reask=reask, error=error, attempts=_attempts_since(retries))
             raise
-        self._record(ok=True, reask=reask, completion=completion)
+        self._record(ok=True, reask=reask, completion=completion, attempts=_attempts_since(retries))
         return completion
 
     async def acreate(self, **kwargs: Any) -> Any:
@@ -690,17 +785,18 @@ class MeteredBackend:
         estimate = self.estimate_tokens(kwargs)
         if self.limiter is not None:
             await self.limiter.acquire(estimate)
+        retries = _retries_so_far()
         try:
             completion = await self.inner.acreate(**kwargs)
         except Exception as error:
             if self.limiter is not None:
                 self.limiter.settle(estimate, 0)
-            self._record(ok=False, reask=reask, error=error)
+            self._record(ok=False, reask=reask, error=error, attempts=_attempts_since(retries))
             raise
         prompt, answer = _usage_of(completion)
         if self.limiter is not None:
             self.limiter.settle(estimate, prompt + answer if prompt + answer else estimate)
-        self._record(ok=True, reask=reask, completion=completion)
+        self._record(ok=True, reask=reask, completion=completion, attempts=_attempts_since(retries))
         return completion
 
     def record_answer(self, completion: Any, *, via: str) -> None:
@@ -715,6 +811,7 @@ class MeteredBackend:
         completion: Any = None,
         error: BaseException | None = None,
         via: str | None = None,
+        attempts: int = 1,
     ) -> None:
         prompt, answer = _usage_of(completion)
         if ok and answer:
@@ -733,6 +830,7 @@ class MeteredBackend:
             purpose="reask" if reask else "extract",
             via=via or self.via,
             error=None if error is None else f"{type(error).__name__}: {error}"[:500],
+            transport_attempts=attempts,
         )
         if self.store is not None:
             cost = self.store.record_call(entry)
@@ -782,6 +880,7 @@ class BatchRunner:
         budget: float | None = None,
         prices: PriceTable | None = None,
         wrap: Callable[[MeteredBackend], Any] | None = None,
+        shared_budget: bool = False,
     ) -> None:
         from summarizer.pipeline import Pipeline
 
@@ -793,6 +892,9 @@ class BatchRunner:
         self.limiter = RateLimiter(rpm, tpm) if (rpm or tpm) else None
         self.spent = store.spent(batch=batch) if store is not None else 0.0
         self.budget_reached = False
+        # Other processes spend on the same batch: re-read the ledger before deciding.
+        self.shared_budget = shared_budget
+        self._spent_read_at = 0.0
         self.backend = MeteredBackend(
             summarizer.backend,
             store=store,
@@ -810,7 +912,13 @@ class BatchRunner:
         self.spent += cost
 
     def over_budget(self) -> bool:
-        if self.budget is not None and self.spent >= self.budget:
+        if self.budget is None or self.budget_reached:
+            return self.budget_reached
+        now = time.monotonic()
+        if self.shared_budget and self.store is not None and now - self._spent_read_at > 0.25:
+            self.spent = max(self.spent, self.store.spent(batch=self.batch))
+            self._spent_read_at = now
+        if self.spent >= self.budget:
             self.budget_reached = True
         return self.budget_reached
 
@@ -822,11 +930,11 @@ class BatchRunner:
         key = self.summarizer.cache_key(article)
         if self.store is not None and (cached := self.store.cached(key)) is not None:
             summary = _summary_from_cache(cached, article)
-            self._save(item, key, article, summary)
-            return Done(item.id, item.source, summary, True, Usage())
+            serialized = self._save(item, key, article, summary)
+            return Done(item.id, item.source, summary, True, Usage(), serialized)
         if self.over_budget():
             return Skipped(item.id, item.source)
-        scope = _ItemScope(item.id, article.sha256)
+        scope = _ItemScope(item.id, article.sha256, limiter=self.limiter)
         token = _current_item.set(scope)
         try:
             summary = await self.pipeline.arun(article)
@@ -837,22 +945,25 @@ class BatchRunner:
         finally:
             _current_item.reset(token)
         summary = _with_cost(summary, scope.usage)
-        self._save(item, key, article, summary)
-        return Done(item.id, item.source, summary, False, scope.usage)
+        serialized = self._save(item, key, article, summary)
+        return Done(item.id, item.source, summary, False, scope.usage, serialized)
 
-    def _save(self, item: BatchItem, key: str, article: Article, summary: ArticleSummary) -> None:
+    def _save(self, item: BatchItem, key: str, article: Article, summary: ArticleSummary) -> str:
+        """Cache the answer and record the result; returns the summary's JSON."""
+        serialized = summary.model_dump_json()
         if self.store is None:
-            return
+            return serialized
         self.store.save_result(
             key=key,
             item_id=item.id,
             source=item.source,
-            summary_json=summary.model_dump_json(),
+            summary_json=serialized,
             article_sha256=article.sha256,
             backend=self.backend.name,
             model=self.backend.model,
             batch=self.batch,
         )
+        return serialized
 
     def _failed(self, item: BatchItem, error: BaseException, usage: Usage) -> Failed:
         message = (
@@ -892,6 +1003,8 @@ async def _run_pool(
             await results.put(None)
 
     supervisor = asyncio.create_task(supervise())
+    counting = counting_transport_retries()
+    counting.__enter__()
     try:
         while (result := await results.get()) is not None:
             if isinstance(result, BaseException):
@@ -901,6 +1014,7 @@ async def _run_pool(
         supervisor.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await supervisor
+        counting.__exit__(None, None, None)
 
 
 async def summarize_many(
@@ -989,6 +1103,8 @@ class BatchReport:
 
     total: int = 0
     already_done: int = 0
+    failed_earlier: int = 0  # error lines already in the results file
+    retried: int = 0  # error lines removed by --retry-failed
     done: int = 0
     failed: int = 0
     from_cache: int = 0
@@ -1000,6 +1116,9 @@ class BatchReport:
     budget_reached: bool = False
     interrupted: bool = False
     truncated_bytes: int = 0
+    unreadable_lines: int = 0
+    crashed_workers: int = 0
+    worker_errors: list[str] = field(default_factory=list)
     failures_by_kind: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -1008,28 +1127,54 @@ class BatchReport:
 
     @property
     def exit_code(self) -> int:
-        if self.interrupted:
+        if self.interrupted or (self.crashed_workers and self.remaining):
             return EXIT_INTERRUPTED
         if self.budget_reached and self.skipped_budget:
             return EXIT_BUDGET
-        if self.failed:
+        if self.failed or self.failed_earlier:
             return EXIT_SOME_FAILED
         return EXIT_OK
 
     def count(self, result: ItemResult) -> None:
         if isinstance(result, Done):
-            self.done += 1
-            self.from_cache += result.from_cache
-            self.usage.add(result.usage)
+            self.tally("done", usage=result.usage, from_cache=result.from_cache)
         elif isinstance(result, Failed):
+            self.tally("failed", usage=result.usage, kind=result.kind)
+        else:
+            self.tally("skipped")
+
+    def tally(
+        self, status: str, *, usage: Usage | None = None, from_cache: bool = False, kind: str = ""
+    ) -> None:
+        """Count one finished item (`done`, `failed` or `skipped`)."""
+        if usage is not None:
+            self.usage.add(usage)
+        if status == "done":
+            self.done += 1
+            self.from_cache += from_cache
+        elif status == "failed":
             self.failed += 1
-            self.usage.add(result.usage)
-            self.failures_by_kind[result.kind] = self.failures_by_kind.get(result.kind, 0) + 1
+            self.failures_by_kind[kind] = self.failures_by_kind.get(kind, 0) + 1
         else:
             self.skipped_budget += 1
 
 
 ProgressHook = Callable[[BatchReport, ItemResult | None], None]
+
+
+def _resume(
+    results: ResultsFile, items: Sequence[BatchItem], report: BatchReport, *, retry_failed: bool
+) -> list[BatchItem]:
+    """Open the results file (recovering it) and return the items still to do."""
+    written = results.open(retry_failed=retry_failed)
+    report.truncated_bytes = results.truncated_bytes
+    report.unreadable_lines = results.unreadable_lines
+    planned = {item.id for item in items}
+    report.failed_earlier = len(results.error_ids & planned)
+    report.retried = len(results.retried)
+    todo = [item for item in items if item.id not in written]
+    report.already_done = len(items) - len(todo)
+    return todo
 
 
 def batch_name(out: Path) -> str:
@@ -1050,16 +1195,17 @@ async def run_batch(
     durable: bool = True,
     on_progress: ProgressHook | None = None,
     wrap: Callable[[MeteredBackend], Any] | None = None,
+    retry_failed: bool = False,
 ) -> BatchReport:
-    """Run a planned batch into `out`, resuming where an earlier run stopped."""
+    """Run a planned batch into `out`, resuming where an earlier run stopped.
+
+    `retry_failed` first removes the error lines of earlier runs, so those inputs run again.
+    """
     started = time.perf_counter()
     report = BatchReport(total=len(items), budget=budget)
     batch = batch_name(out)
     with ResultsFile(out, durable=durable) as results:
-        written = results.open()
-        report.truncated_bytes = results.truncated_bytes
-        todo = [item for item in items if item.id not in written]
-        report.already_done = len(items) - len(todo)
+        todo = _resume(results, items, report, retry_failed=retry_failed)
         runner = BatchRunner(
             summarizer, store=store, batch=batch, rpm=rpm, tpm=tpm, budget=budget, wrap=wrap
         )
@@ -1076,6 +1222,168 @@ async def run_batch(
         report.spent_on_batch = runner.spent
     report.wall_seconds = time.perf_counter() - started
     return report
+
+
+# --------------------------------------------------------------------------- processes
+#
+# One event loop runs the pipeline's CPU work (instructor, pydantic, grounding) for every
+# answer in turn; with many answers arriving together they queue for it. `processes > 1`
+# shards the inputs over child processes, each with its own loop, store connection and
+# share of the limits. Only the parent writes the results file, after the child has saved
+# the answer in the store, so exactly-once holds as in one process. A child whose parent is
+# gone (killed) starts no new article; what it finishes is cached for the rerun.
+
+
+@dataclass(frozen=True)
+class _Shard:
+    index: int
+    items: list[BatchItem]
+    summarizer_options: dict[str, Any]
+    store_path: str
+    prices_path: str | None
+    batch: str
+    concurrency: int
+    rpm: float | None
+    tpm: float | None
+    budget: float | None
+    parent_pid: int
+
+
+def _message(index: int, result: ItemResult) -> tuple[Any, ...]:
+    if isinstance(result, Done):
+        return ("result", index, "done", result.line(), result.from_cache, result.usage, "")
+    if isinstance(result, Failed):
+        return ("result", index, "failed", result.line(), False, result.usage, result.kind)
+    return ("result", index, "skipped", None, False, None, "")
+
+
+def _shard_main(shard: _Shard, messages: Any) -> None:
+    """A child process: run one shard, report every result to the parent."""
+    from summarizer.api import Summarizer
+
+    try:
+        store = Store(shard.store_path, prices=PriceTable.load(shard.prices_path))
+        with store, Summarizer(**shard.summarizer_options) as summarizer:
+            runner = BatchRunner(
+                summarizer,
+                store=store,
+                batch=shard.batch,
+                rpm=shard.rpm,
+                tpm=shard.tpm,
+                budget=shard.budget,
+                shared_budget=True,
+            )
+
+            def while_parent_lives() -> Iterator[BatchItem]:
+                for item in shard.items:
+                    if os.getppid() != shard.parent_pid:
+                        return
+                    yield item
+
+            async def loop() -> None:
+                async for result in _run_pool(runner, while_parent_lives(), shard.concurrency):
+                    messages.put(_message(shard.index, result))
+
+            asyncio.run(loop())
+            messages.put(("done", shard.index, runner.budget_reached, runner.spent))
+    except ConfigurationError as error:
+        messages.put(("fatal", shard.index, str(error)))
+    except BaseException as error:
+        messages.put(("crash", shard.index, f"{type(error).__name__}: {error}"))
+
+
+def _split(total: float | None, parts: int) -> float | None:
+    return None if total is None else total / parts
+
+
+def run_batch_processes(
+    items: Sequence[BatchItem],
+    out: Path,
+    *,
+    summarizer_options: dict[str, Any],
+    store_path: Path,
+    processes: int,
+    concurrency: int = 8,
+    rpm: float | None = None,
+    tpm: float | None = None,
+    budget: float | None = None,
+    prices_path: Path | None = None,
+    durable: bool = True,
+    on_progress: ProgressHook | None = None,
+    retry_failed: bool = False,
+) -> BatchReport:
+    """`run_batch` over `processes` child processes (each builds its own Summarizer from
+    `summarizer_options`); limits and concurrency are split between them."""
+    import multiprocessing
+
+    started = time.perf_counter()
+    report = BatchReport(total=len(items), budget=budget)
+    batch = batch_name(out)
+    with ResultsFile(out, durable=durable) as results:
+        todo = _resume(results, items, report, retry_failed=retry_failed)
+        shards = [todo[i::processes] for i in range(processes) if todo[i::processes]]
+        context = multiprocessing.get_context("spawn")
+        messages: Any = context.Queue()
+        children = []
+        for index, shard_items in enumerate(shards):
+            share = max(1, concurrency // len(shards) + (index < concurrency % len(shards)))
+            shard = _Shard(
+                index, shard_items, summarizer_options, str(store_path),
+                None if prices_path is None else str(prices_path), batch, share,
+                _split(rpm, len(shards)), _split(tpm, len(shards)), budget, os.getpid(),
+            )  # fmt: skip
+            child = context.Process(target=_shard_main, args=(shard, messages), daemon=True)
+            child.start()
+            children.append(child)
+        if on_progress is not None:
+            on_progress(report, None)
+        try:
+            _collect(children, messages, results, report, on_progress)
+        finally:
+            for child in children:
+                if child.is_alive():
+                    child.terminate()
+                child.join(10)
+    report.wall_seconds = time.perf_counter() - started
+    return report
+
+
+def _collect(
+    children: list[Any],
+    messages: Any,
+    results: ResultsFile,
+    report: BatchReport,
+    on_progress: ProgressHook | None,
+) -> None:
+    """Write the children's results as they come; return when every child has finished."""
+    running = set(range(len(children)))
+    while running:
+        try:
+            message = messages.get(timeout=0.5)
+        except queue.Empty:
+            for index in list(running):
+                if not children[index].is_alive():  # died without a word (killed, OOM)
+                    running.discard(index)
+                    report.crashed_workers += 1
+            continue
+        kind, index = message[0], message[1]
+        if kind == "result":
+            _, _, status, line, from_cache, usage, failure = message
+            if line is not None:
+                results.write(line)
+            report.tally(status, usage=usage, from_cache=from_cache, kind=failure)
+            if on_progress is not None:
+                on_progress(report, None)
+        elif kind == "done":
+            running.discard(index)
+            report.budget_reached = report.budget_reached or bool(message[2])
+            report.spent_on_batch = max(report.spent_on_batch, float(message[3]))
+        elif kind == "fatal":
+            raise ConfigurationError(message[2])
+        else:  # crash
+            running.discard(index)
+            report.crashed_workers += 1
+            report.worker_errors.append(str(message[2]))
 
 
 # --------------------------------------------------------------------------- display
@@ -1125,31 +1433,28 @@ def report_table(report: BatchReport) -> Any:
     """The final table: done, failed, from cache, calls, tokens, cost, wall time."""
     from rich.table import Table
 
-    table = Table(title="summarizer batch", show_header=True)
-    table.add_column("inputs", justify="right")
-    table.add_column("done", justify="right")
-    table.add_column("failed", justify="right")
-    table.add_column("from cache", justify="right")
-    table.add_column("already done", justify="right")
-    table.add_column("not started", justify="right")
-    table.add_column("calls", justify="right")
-    table.add_column("tokens (in/out)", justify="right")
-    table.add_column("cost", justify="right")
-    table.add_column("wall time", justify="right")
     usage = report.usage
-    cost = f"${usage.cost_usd:.4f}" + (" + unpriced" if usage.unpriced_calls else "")
-    table.add_row(
-        str(report.total),
-        str(report.done),
-        str(report.failed),
-        str(report.from_cache),
-        str(report.already_done),
-        str(report.remaining),
-        f"{usage.calls}" + (f" ({usage.failed_calls} failed)" if usage.failed_calls else ""),
-        f"{usage.prompt_tokens:,}/{usage.completion_tokens:,}",
-        cost,
-        str(dt.timedelta(seconds=round(report.wall_seconds))),
-    )
+    cost = f"${usage.cost_usd:.4f}" + (" + unpriced calls" if usage.unpriced_calls else "")
+    extra = [f"{usage.failed_calls} failed"] if usage.failed_calls else []
+    if usage.transport_retries:
+        extra.append(f"{usage.transport_retries} transport retries")
+    calls = f"{usage.calls}" + (f" ({', '.join(extra)})" if extra else "")
+    rows = [
+        ("inputs", str(report.total)),
+        ("done", f"{report.done} ({report.from_cache} from cache)"),
+        ("failed", str(report.failed)),
+        ("already in the results file", str(report.already_done)),
+        ("not started", str(report.remaining)),
+        ("calls", calls),
+        ("tokens in / out", f"{usage.prompt_tokens:,} / {usage.completion_tokens:,}"),
+        ("cost", cost),
+        ("wall time", str(dt.timedelta(seconds=round(report.wall_seconds)))),
+    ]
+    table = Table(title="summarizer batch", show_header=False)
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    for name, value in rows:
+        table.add_row(name, value)
     return table
 
 
@@ -1160,9 +1465,21 @@ def report_notes(report: BatchReport) -> list[str]:
         notes.append(
             f"removed a partial last line ({report.truncated_bytes} bytes) left by an earlier crash"
         )
+    if report.unreadable_lines:
+        notes.append(
+            f"{report.unreadable_lines} line(s) of the results file are neither a summary nor "
+            "an error record; they were left alone"
+        )
+    if report.retried:
+        notes.append(f"--retry-failed: removed {report.retried} error line(s) to try again")
     if report.failed:
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(report.failures_by_kind.items()))
         notes.append(f"{report.failed} input(s) ended as error lines ({kinds})")
+    if report.failed_earlier:
+        notes.append(
+            f"{report.failed_earlier} error line(s) from earlier runs are in the results file; "
+            "rerun with --retry-failed to try those inputs again"
+        )
     if report.budget_reached and report.skipped_budget:
         notes.append(
             f"budget reached: ${report.spent_on_batch:.4f} spent on this batch of "
@@ -1171,9 +1488,173 @@ def report_notes(report: BatchReport) -> list[str]:
         )
     if report.interrupted:
         notes.append("interrupted; rerun the same command to finish")
+    if report.crashed_workers:
+        detail = f" ({report.worker_errors[0]})" if report.worker_errors else ""
+        notes.append(
+            f"{report.crashed_workers} worker process(es) stopped early{detail}; "
+            "rerun the same command to finish"
+        )
     if report.usage.unpriced_calls:
         notes.append(
             f"{report.usage.unpriced_calls} call(s) used a model with no price in the price "
             "table; their cost is unknown (see --prices)"
         )
     return notes
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def run_batch_command(
+    inputs: Sequence[str],
+    out: Path,
+    *,
+    store_path: Path,
+    summarizer_options: dict[str, Any],
+    concurrency: int = 8,
+    rpm: float | None = None,
+    tpm: float | None = None,
+    budget: float | None = None,
+    via: str = "realtime",
+    poll_interval: float = 30.0,
+    prices: Path | None = None,
+    progress: bool = True,
+    retry_failed: bool = False,
+    processes: int = 1,
+    stdin: IO[str] | None = None,
+) -> int:
+    """`summarizer batch`: plan, run (or resume), print the table; returns the exit code."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if concurrency < 1:
+        console.print("summarizer: error: --concurrency must be at least 1")
+        return EXIT_USAGE
+    if via not in ("realtime", "openai-batch"):
+        console.print("summarizer: error: --via must be realtime or openai-batch")
+        return EXIT_USAGE
+    if processes < 1 or (processes > 1 and via != "realtime"):
+        console.print("summarizer: error: --processes must be at least 1 (and 1 with --via)")
+        return EXIT_USAGE
+    try:
+        items = expand_inputs(inputs, stdin=stdin, exclude=[out, store_path])
+        store = Store(store_path, prices=PriceTable.load(prices))
+    except (UsageError, OSError, ValueError) as error:
+        console.print(f"summarizer: error: {error}")
+        return EXIT_USAGE
+    try:
+        if processes > 1:
+            store.close()  # the children open their own connections
+            display, hook = progress_display(len(items), enabled=progress)
+            with display:
+                report = run_batch_processes(
+                    items,
+                    out,
+                    summarizer_options=summarizer_options,
+                    store_path=store_path,
+                    processes=processes,
+                    concurrency=concurrency,
+                    rpm=rpm,
+                    tpm=tpm,
+                    budget=budget,
+                    prices_path=prices,
+                    on_progress=hook,
+                    retry_failed=retry_failed,
+                )
+            notes: list[str] = []
+        else:
+            report, notes = _run_single(
+                items,
+                out,
+                store=store,
+                summarizer_options=summarizer_options,
+                concurrency=concurrency,
+                rpm=rpm,
+                tpm=tpm,
+                budget=budget,
+                via=via,
+                poll_interval=poll_interval,
+                progress=progress,
+                retry_failed=retry_failed,
+            )
+    except (UsageError, ConfigurationError) as error:
+        console.print(f"summarizer: error: {error}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        console.print("summarizer: interrupted; rerun the same command to finish")
+        return EXIT_INTERRUPTED
+    console.print(report_table(report))
+    for note in [*notes, *report_notes(report)]:
+        console.print(f"summarizer: {note}")
+    return report.exit_code
+
+
+def _run_single(
+    items: Sequence[BatchItem],
+    out: Path,
+    *,
+    store: Store,
+    summarizer_options: dict[str, Any],
+    **options: Any,
+) -> tuple[BatchReport, list[str]]:
+    from summarizer.api import Summarizer
+
+    with store, Summarizer(**summarizer_options) as summarizer:
+        return _run_command(items, out, summarizer=summarizer, store=store, **options)
+
+
+def _run_command(
+    items: Sequence[BatchItem],
+    out: Path,
+    *,
+    summarizer: Any,
+    store: Store,
+    concurrency: int,
+    rpm: float | None,
+    tpm: float | None,
+    budget: float | None,
+    via: str,
+    poll_interval: float,
+    progress: bool,
+    retry_failed: bool,
+) -> tuple[BatchReport, list[str]]:
+    display, hook = progress_display(len(items), enabled=progress)
+    with display:
+        if via == "openai-batch":
+            from summarizer.openai_batch import run_openai_batch
+
+            def status(remote: Any) -> None:
+                counts = remote.request_counts
+                done = f" {counts.completed}/{counts.total}" if counts else ""
+                display.console.print(f"summarizer: batch {remote.id}: {remote.status}{done}")
+
+            run = run_openai_batch(
+                items,
+                out,
+                summarizer=summarizer,
+                store=store,
+                concurrency=concurrency,
+                rpm=rpm,
+                tpm=tpm,
+                budget=budget,
+                poll_interval=poll_interval,
+                on_status=status,
+                on_progress=hook,
+                retry_failed=retry_failed,
+            )
+            return run.report, run.notes
+        report = asyncio.run(
+            run_batch(
+                items,
+                out,
+                summarizer=summarizer,
+                store=store,
+                concurrency=concurrency,
+                rpm=rpm,
+                tpm=tpm,
+                budget=budget,
+                on_progress=hook,
+                retry_failed=retry_failed,
+            )
+        )
+        return report, []

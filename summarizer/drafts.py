@@ -16,6 +16,7 @@ import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -32,6 +33,24 @@ from summarizer.schemas import (
 
 _EVIDENCE = "Verbatim sentences copied from the article that support this record."
 
+# List bounds keep a grammar-constrained small model from repeating list items without end.
+# Strings stay unbounded: llama.cpp's grammar compiler rejects (and crashes on) a schema with
+# many bounded strings. 20 records of a type is far above any article in the corpus.
+_LIST = 12
+_RECORDS = 20
+
+
+def _name(description: str | None = None) -> Any:
+    return Field(default=None, description=description)
+
+
+def _evidence() -> Any:
+    return Field(min_length=1, max_length=4, description=_EVIDENCE)
+
+
+def _texts(limit: int = _LIST) -> Any:
+    return Field(default_factory=list, max_length=limit)
+
 
 class _Draft(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -43,56 +62,54 @@ class DraftAttribution(_Draft):
 
 
 class DraftEvent(_Draft):
-    evidence: list[str] = Field(min_length=1, description=_EVIDENCE)
+    evidence: list[str] = _evidence()
     kind: EventKind
-    date: str | None = Field(default=None, description="The date as written in the article.")
-    attacker: str | None = None
-    target: str | None = None
-    location: str | None = None
-    country: str | None = None
-    weapons: list[str] = Field(default_factory=list)
-    munitions: str | None = Field(
-        default=None, description="How many missiles/drones/shells, as written."
-    )
-    killed: str | None = Field(default=None, description="Number killed, as written.")
-    injured: str | None = Field(default=None, description="Number injured, as written.")
+    date: str | None = _name("The date as written in the article.")
+    attacker: str | None = _name()
+    target: str | None = _name()
+    location: str | None = _name()
+    country: str | None = _name()
+    weapons: list[str] = _texts()
+    munitions: str | None = _name("How many missiles/drones/shells, as written.")
+    killed: str | None = _name("Number killed, as written.")
+    injured: str | None = _name("Number injured, as written.")
     description: str
     attribution: DraftAttribution | None = None
 
 
 class DraftAid(_Draft):
-    evidence: list[str] = Field(min_length=1, description=_EVIDENCE)
+    evidence: list[str] = _evidence()
     donor: str
     recipient: str
-    amount: str | None = Field(default=None, description="The amount as written, e.g. '$250 million'.")
+    amount: str | None = _name("The amount as written, e.g. '$250 million'.")
     aid_type: AidType = "unspecified"
     stage: AidStage
     scope: AidScope = "unspecified"
-    mechanism: str | None = None
-    items: list[str] = Field(default_factory=list)
-    date: str | None = Field(default=None, description="The date as written in the article.")
+    mechanism: str | None = _name()
+    items: list[str] = _texts(30)
+    date: str | None = _name("The date as written in the article.")
     description: str
     attribution: DraftAttribution | None = None
 
 
 class DraftTransfer(_Draft):
-    evidence: list[str] = Field(min_length=1, description=_EVIDENCE)
+    evidence: list[str] = _evidence()
     supplier: str
     recipient: str
     weapon: str = Field(description="The weapon as described in the article.")
-    designation: str | None = Field(default=None, description="Model name, e.g. 'HIMARS'.")
+    designation: str | None = _name("Model name, e.g. 'HIMARS'.")
     category: WeaponCategory = "other"
-    quantity: str | None = Field(default=None, description="How many, as written.")
-    value: str | None = Field(default=None, description="Money value as written.")
+    quantity: str | None = _name("How many, as written.")
+    value: str | None = _name("Money value as written.")
     status: TransferStatus
-    date: str | None = Field(default=None, description="The date as written in the article.")
+    date: str | None = _name("The date as written in the article.")
     description: str
     attribution: DraftAttribution | None = None
 
 
 class DraftQuote(_Draft):
     speaker: str
-    speaker_role: str | None = None
+    speaker_role: str | None = _name()
     text: str = Field(description="The quoted words, copied exactly from the article.")
 
 
@@ -141,10 +158,11 @@ class Draft(_Draft):
     """The model's whole answer for one article (or one part of a long article)."""
 
     summary: str = Field(description="2 to 4 neutral sentences summarizing the article.")
-    events: list[DraftEvent] = Field(default_factory=list)
-    aid: list[DraftAid] = Field(default_factory=list)
-    transfers: list[DraftTransfer] = Field(default_factory=list)
-    quotes: list[DraftQuote] = Field(default_factory=list)
+    # Required, so constrained decoding makes a model consider every record type.
+    events: list[DraftEvent] = Field(max_length=_RECORDS)
+    aid: list[DraftAid] = Field(max_length=_RECORDS)
+    transfers: list[DraftTransfer] = Field(max_length=_RECORDS)
+    quotes: list[DraftQuote] = Field(max_length=_RECORDS)
 
     def records(self) -> Iterator[tuple[RecordKind, int, DraftRecord]]:
         for kind, field_name in RECORD_FIELDS.items():

@@ -23,7 +23,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import Any, Literal, TextIO
 
 from pydantic import ValidationError
 
@@ -783,6 +783,13 @@ def export_file(results: Path, to: ExportFormat, out: TextIO) -> ExportReport:
     """Export a results JSONL file (streamed, so any size fits in memory)."""
     with results.open(encoding="utf-8") as lines:
         return export_lines(lines, to, out)
+
+
+def store_lines(store: Any, *, batch: str | None = None) -> Iterator[str]:
+    """The store's results as results-file lines: summaries, then error records."""
+    yield from store.iter_results(batch=batch)
+    for error in store.iter_errors(batch=batch):
+        yield json.dumps(error.as_record(), ensure_ascii=False)
 
 
 def summaries_to_csv(summaries: Iterable[ArticleSummary], to: ExportFormat, out: TextIO) -> int:

@@ -134,11 +134,17 @@ def locate(quote: str, text: str, *, threshold: float = FUZZY_THRESHOLD) -> Evid
     return _evidence(text, *article.span(alignment.dest_start, alignment.dest_end))
 
 
+def contains_phrase(haystack: str, phrase: str) -> bool:
+    """`phrase` occurs in `haystack` as whole words ("US" is not in "Russia")."""
+    pattern = r"(?<!\w)" + re.escape(phrase) + r"(?!\w)"
+    return re.search(pattern, haystack) is not None
+
+
 def name_in_article(name: str, text: str, *, actor: bool = False) -> bool:
     """A name counts when any of its known names, or all of its content words, occur."""
     folded_article = _folded_article(text).folded.casefold()
     for variant in entity_names(name, actor=actor):
-        if fold(variant).folded.casefold() in folded_article:
+        if contains_phrase(folded_article, fold(variant).folded.casefold()):
             return True
     words = {w.casefold() for w in _WORD.findall(fold(name).folded)} - _STOPWORDS
     return bool(words) and words <= _article_words(text)

@@ -22,7 +22,8 @@ Qualifiers (money and counts), from the words next to the number:
   "about", "around", "approximately", "roughly", "some", "an estimated", "nearly",
   "almost", "close to", "or so" -> approximately ("nearly $424 million" is reported at
   $424 million: the writer rounded up, the figure is still the best estimate);
-  "between A and B", "A to B", "A-B", "A or B" -> range (value_max set); otherwise exact.
+  "between A and B", "A to B", "A-B" (and "A or B" for counts) -> range (value_max set);
+  otherwise exact. A range's first figure borrows the second's scale ("$1-2 billion").
 
 Vague words: a vague count gets a value only when the word names a magnitude, and then
 the value is the smallest number the word can mean, with qualifier "vague":
@@ -65,9 +66,15 @@ Dates (`published` is the anchor; without it only dates that carry a year resolv
   * "in recent days", "the past few days": the seven days up to `published` (precision
     week); "in recent weeks": 28 days (month); "recently", "in recent months": None (too
     vague to place). "the past/next N days|weeks|months|years" are windows of that length
-    ending/starting at `published`.
+    ending/starting at `published`; "the coming days" is the next seven days.
   * "this/last/next week|month|quarter|year" are calendar units; "earlier this week|month|
-    year" runs from the unit's start to `published`.
+    year" runs from the unit's start to `published` ("later this ..." from `published` to
+    the unit's end). "this weekend"/"the weekend" is the latest Saturday-Sunday that began on
+    or before `published` (precision week).
+  * Windows ("the past seven weeks", "the next year") take their precision from their
+    length: up to 1 day "day", 7 days "week", 31 "month", 92 "quarter", longer "year".
+  * "the 2nd" (a day of the month alone) is the latest such day on or before `published`.
+  * Numeric dates follow dateparser's English default: "09/08/2022" is 8 September.
   * "Fiscal Year 2024"/"FY24": the U.S. federal fiscal year (1 Oct 2023 - 30 Sep 2024).
   * Everything else goes to `dateparser` (English, relative base = `published` at noon,
     past preferred), which never reads the clock because the base is always given.
@@ -291,8 +298,7 @@ def _read_number_words(words: list[str]) -> tuple[Decimal | None, int]:
 
 
 def _format_decimal(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text
+    return format(value.normalize(), "f")  # "f": 1E+6 prints as 1000000
 
 
 def _words_to_digits(text: str) -> str:
@@ -610,15 +616,13 @@ def _code_for(token: str | None) -> str | None:
     """ISO 4217 code for a matched currency symbol, code or word."""
     if not token:
         return None
-    if token in _CURRENCY_SYMBOLS:
-        return _CURRENCY_SYMBOLS[token]
+    if token.upper() in _CURRENCY_SYMBOLS:  # symbols match case-insensitively ("us$")
+        return _CURRENCY_SYMBOLS[token.upper()]
     if token in _CODE_ALIASES:
         return _CODE_ALIASES[token]
     if token in _ISO_CODES:
         return token
     folded = " ".join(token.lower().split())
-    if re.fullmatch(r"u\.\s?s\.\s?\$", folded):
-        return "USD"
     for pattern, code in _CURRENCY_WORDS:
         if re.fullmatch(pattern, folded):
             return code

@@ -26,9 +26,11 @@ batches. This flow has been tested against a local server implementing the docum
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import hashlib
 import json
+import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -48,6 +50,7 @@ from summarizer.batch import (
     MeteredBackend,
     ProgressHook,
     ResultsFile,
+    UsageError,
     batch_name,
     load_article,
     run_batch,
@@ -58,9 +61,10 @@ from summarizer.store import Job, PriceTable, Store
 
 VIA = "openai-batch"
 ENDPOINT = "/v1/chat/completions"
-COMPLETION_WINDOW = "24h"
 PROVIDER = "openai-batch"
 _SCHEMA_KWARG = "constrain_to_schema"  # summarizer.backends.SCHEMA_KWARG
+MAX_BATCH_REQUESTS = 50_000
+MAX_BATCH_BYTES = 200 * 2**20
 _FINAL_STATES = frozenset({"completed", "failed", "expired", "cancelled"})
 
 # Job states kept in the store.
@@ -130,7 +134,8 @@ def chat_requests(summarizer: Any, article: Article) -> list[dict[str, Any]]:
     for number, part in enumerate(parts, start=1):
         request = pipeline.request(article, part, number, len(parts))
         try:
-            create(response_model=Draft, max_retries=0, **request)
+            with _quiet_instructor():  # the capture is not a failure worth logging
+                create(response_model=Draft, max_retries=0, **request)
         except (InstructorRetryException, _Captured) as error:
             captured = _captured_in(error)
             if captured is None:
@@ -139,6 +144,17 @@ def chat_requests(summarizer: Any, article: Article) -> list[dict[str, Any]]:
             continue
         raise RuntimeError("instructor called no model while preparing a request")
     return bodies
+
+
+@contextlib.contextmanager
+def _quiet_instructor() -> Iterator[None]:
+    logger = logging.getLogger("instructor")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def request_line(custom_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -151,62 +167,77 @@ def custom_id(item_id: str, part: int, parts: int) -> str:
 
 @dataclass
 class BatchPlan:
-    """What a batch file holds, and what needs no request at all."""
+    """What a request file holds, and which inputs need no request at all."""
 
-    lines: list[dict[str, Any]] = field(default_factory=list)
+    request_count: int = 0
+    prompt_tokens: int = 0  # estimated from the request texts
+    bytes: int = 0
     input_errors: list[tuple[BatchItem, InputError]] = field(default_factory=list)
     cached: list[BatchItem] = field(default_factory=list)
 
-    @property
-    def request_count(self) -> int:
-        return len(self.lines)
 
-
-def plan_requests(
-    summarizer: Any, items: Iterable[BatchItem], *, store: Store | None = None
+def write_requests(
+    summarizer: Any, items: Iterable[BatchItem], path: Path, *, store: Store | None = None
 ) -> BatchPlan:
-    """Batch request lines for the items that need a model call."""
+    """Stream the request lines of the items that need a model call into `path`.
+
+    Unreadable inputs and articles already answered in the store get no line; they are
+    settled at ingest (error line / cached answer). Bodies are written as they are built,
+    so a large corpus never sits in memory.
+    """
     plan = BatchPlan()
-    for item in items:
-        try:
-            article = load_article(item)
-        except InputError as error:
-            plan.input_errors.append((item, error))
-            continue
-        if store is not None and store.cached(summarizer.cache_key(article)) is not None:
-            plan.cached.append(item)
-            continue
-        bodies = chat_requests(summarizer, article)
-        for number, body in enumerate(bodies, start=1):
-            plan.lines.append(request_line(custom_id(item.id, number, len(bodies)), body))
+    count_tokens = summarizer.backend.count_tokens
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as out:
+        for item in items:
+            try:
+                article = load_article(item)
+            except InputError as error:
+                plan.input_errors.append((item, error))
+                continue
+            if store is not None and store.cached(summarizer.cache_key(article)) is not None:
+                plan.cached.append(item)
+                continue
+            bodies = chat_requests(summarizer, article)
+            for number, body in enumerate(bodies, start=1):
+                line = request_line(custom_id(item.id, number, len(bodies)), body)
+                text = json.dumps(line, ensure_ascii=False) + "\n"
+                out.write(text)
+                plan.request_count += 1
+                plan.bytes += len(text.encode("utf-8"))
+                plan.prompt_tokens += count_tokens(
+                    "".join(str(m.get("content") or "") for m in body.get("messages", []))
+                )
     return plan
 
 
-def write_jsonl(lines: Iterable[Mapping[str, Any]], path: Path) -> int:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    count = 0
-    with path.open("w", encoding="utf-8") as out:
-        for line in lines:
-            out.write(json.dumps(line, ensure_ascii=False) + "\n")
-            count += 1
-    return count
-
-
 def estimate_cost(
-    lines: Sequence[Mapping[str, Any]],
+    plan: BatchPlan,
     *,
     backend_name: str,
     model: str,
     prices: PriceTable,
-    count_tokens: Callable[[str], int],
     completion_tokens: int = 1000,
 ) -> float | None:
-    """Batch price of a request file: prompt tokens counted, answers assumed ~1000 tokens."""
-    prompt = 0
-    for line in lines:
-        messages = line["body"].get("messages", [])
-        prompt += count_tokens("".join(str(m.get("content") or "") for m in messages))
-    return prices.cost(backend_name, model, prompt, completion_tokens * len(lines), batch=True)
+    """Batch price of a request file: prompt tokens estimated, answers assumed ~1000 tokens."""
+    return prices.cost(
+        backend_name,
+        model,
+        plan.prompt_tokens,
+        completion_tokens * plan.request_count,
+        batch=True,
+    )
+
+
+def check_batch_limits(plan: BatchPlan) -> str | None:
+    """The Batch API takes at most 50,000 requests and 200 MB per input file."""
+    if plan.request_count > MAX_BATCH_REQUESTS or plan.bytes > MAX_BATCH_BYTES:
+        return (
+            f"{plan.request_count} requests ({plan.bytes / 2**20:.0f} MB) exceed one Batch API "
+            f"batch ({MAX_BATCH_REQUESTS:,} requests, {MAX_BATCH_BYTES // 2**20} MB); split "
+            "the inputs over several results files"
+        )
+    return None
 
 
 # --------------------------------------------------------------------------- answers
@@ -271,7 +302,14 @@ class PrefetchedBackend:
         self.model = metered.model
         self.mode = metered.mode
         self.context_tokens = metered.context_tokens
+        self.default_max_tokens = metered.default_max_tokens
         self.server = metered.server
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.metered, name)
+
+    def session(self, name: str, metadata: dict[str, Any]) -> Any:
+        return self.metered.session(name, metadata)
 
     def _take(self, kwargs: Mapping[str, Any]) -> ChatCompletion | None:
         body = self.answers.by_key.pop(body_key(chat_body(self.metered.inner, kwargs)), None)
@@ -408,8 +446,8 @@ def submit(
 def _create(client: openai.OpenAI, store: Store, job: Job) -> Job:
     remote = client.batches.create(
         input_file_id=job.data["input_file_id"],
-        endpoint=ENDPOINT,
-        completion_window=COMPLETION_WINDOW,
+        endpoint="/v1/chat/completions",
+        completion_window="24h",
         metadata={"summarizer_job": job.job_id},
     )
     job.data["batch_id"] = remote.id
@@ -476,6 +514,7 @@ def run_openai_batch(
     on_status: Callable[[Any], None] | None = None,
     on_progress: ProgressHook | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    retry_failed: bool = False,
 ) -> BatchApiRun:
     """`summarizer batch --via openai-batch`: plan, upload, submit, poll, download, ingest.
 
@@ -483,6 +522,9 @@ def run_openai_batch(
     """
     batch = batch_name(out)
     client = client or batch_client(summarizer)
+    if retry_failed:
+        with ResultsFile(out) as results:
+            results.open(retry_failed=True)  # drops earlier error lines, so they are planned
     job = _open_job(store, batch)
     resumed = job is not None
     notes: list[str] = []
@@ -490,19 +532,24 @@ def run_openai_batch(
         with ResultsFile(out) as results:
             written = results.open()
         todo = [item for item in items if item.id not in written]
-        plan = plan_requests(summarizer, todo, store=store)
+        requests_path = out.with_name(out.name + f".batch-{uuid.uuid4().hex[:8]}.jsonl")
+        plan = write_requests(summarizer, todo, requests_path, store=store)
         if plan.request_count == 0:
+            requests_path.unlink()
             report = asyncio.run(
                 run_batch(items, out, summarizer=summarizer, store=store, on_progress=on_progress)
             )
             return BatchApiRun(report=report, notes=["nothing to submit"])
+        too_big = check_batch_limits(plan)
+        if too_big is not None:
+            requests_path.unlink()
+            raise UsageError(too_big)
         refusal = _over_budget(plan, summarizer, store, batch, budget)
         if refusal is not None:
+            requests_path.unlink()
             report = BatchReport(total=len(items), budget=budget, budget_reached=True)
             report.skipped_budget = len(todo)
             return BatchApiRun(report=report, notes=[refusal])
-        requests_path = out.with_name(out.name + f".batch-{uuid.uuid4().hex[:8]}.jsonl")
-        write_jsonl(plan.lines, requests_path)
         job = submit(client, store, batch, requests_path, request_count=plan.request_count)
         notes.append(f"submitted {plan.request_count} request(s) as batch {job.data['batch_id']}")
     else:
@@ -559,11 +606,7 @@ def _over_budget(
         return None
     backend = summarizer.backend
     estimate = estimate_cost(
-        plan.lines,
-        backend_name=backend.name,
-        model=backend.model,
-        prices=store.prices,
-        count_tokens=backend.count_tokens,
+        plan, backend_name=backend.name, model=backend.model, prices=store.prices
     )
     left = budget - store.spent(batch=batch)
     if estimate is None or estimate <= left:
@@ -581,9 +624,7 @@ def build_file(
     items: Sequence[BatchItem], out: Path, *, summarizer: Any, store: Store | None = None
 ) -> BatchPlan:
     """`summarizer batchfile build`: the request JSONL for vLLM `run_batch` (or the Batch API)."""
-    plan = plan_requests(summarizer, items, store=store)
-    write_jsonl(plan.lines, out)
-    return plan
+    return write_requests(summarizer, items, out, store=store)
 
 
 def ingest_file(
@@ -633,8 +674,8 @@ __all__ = [
     "chat_requests",
     "ingest",
     "ingest_file",
-    "plan_requests",
     "read_answers",
     "read_requests",
     "run_openai_batch",
+    "write_requests",
 ]

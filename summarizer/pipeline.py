@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +29,7 @@ from pydantic import BaseModel, ValidationError
 
 from summarizer import __version__
 from summarizer.articles import Article
-from summarizer.backends import SCHEMA_KWARG, Backend
+from summarizer.backends import Backend
 from summarizer.drafts import (
     RECORD_FIELDS,
     Draft,
@@ -45,6 +46,7 @@ from summarizer.errors import ExtractionError, TransportError, TruncatedOutputEr
 from summarizer.grounding import QUOTE_FUZZY_THRESHOLD, locate, partition_draft
 from summarizer.normalization import canonical_entity, parse_date, parse_money, parse_quantity
 from summarizer.prompting import build_messages, load_prompt
+from summarizer.recording import find_replay_miss
 from summarizer.schemas import (
     SCHEMA_VERSION,
     AidFigure,
@@ -61,7 +63,6 @@ from summarizer.schemas import (
     WeaponsTransfer,
 )
 
-DEFAULT_MAX_TOKENS = 4096
 # Room kept for the system prompt, the schema and the chat template around the article.
 PROMPT_OVERHEAD_TOKENS = 3000
 _SECRET = re.compile(r"(sk-[A-Za-z0-9_-]{8,}|Bearer\s+\S+)")
@@ -73,7 +74,7 @@ class Settings:
     """Everything besides the backend that determines the model's answer."""
 
     temperature: float = 0.0
-    max_tokens: int = DEFAULT_MAX_TOKENS
+    max_tokens: int | None = None  # None: the backend's default
     max_reasks: int = 2
 
 
@@ -101,12 +102,14 @@ class _Tally:
     calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    completions: list[Any] = field(default_factory=list)
 
     def count(self, completion: Any) -> Any:
         usage = getattr(completion, "usage", None)
         prompt = getattr(usage, "prompt_tokens", 0) or 0
         answer = getattr(usage, "completion_tokens", 0) or 0
         self.calls += 1
+        self.completions.append(completion)
         self.prompt_tokens += prompt
         self.completion_tokens += answer
         if self.on_call is not None:
@@ -196,7 +199,7 @@ def _short_error(error: ValidationError) -> str:
 def parse_leniently(raw: str) -> tuple[Draft, list[Rejection]]:
     """Read an answer record by record, so one malformed record does not sink the rest."""
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, strict=False)
     except json.JSONDecodeError as exc:
         raise ExtractionError(f"the model's answer is not JSON ({exc.msg} at {exc.pos})") from None
     if not isinstance(data, dict) or not isinstance(data.get("summary"), str):
@@ -348,6 +351,14 @@ class _Normalizer:
         )
 
 
+def _answered_at(completions: list[Any]) -> dt.datetime:
+    """When the model answered (the answers' own `created`), so replays are byte-identical."""
+    stamps = [c.created for c in completions if isinstance(getattr(c, "created", None), int)]
+    if not stamps:
+        return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    return dt.datetime.fromtimestamp(max(stamps), dt.UTC)
+
+
 def _unique(records: list[Any]) -> list[Any]:
     """Drop records that came out identical (e.g. the same quote found by two parts)."""
     return list({r.model_dump_json(): r for r in records}.values())
@@ -365,9 +376,10 @@ class Pipeline:
         self.settings = settings or Settings()
         self.on_call = on_call
         self.prompt = load_prompt()
+        self.max_tokens = self.settings.max_tokens or backend.default_max_tokens
 
     def parts(self, article: Article) -> list[str]:
-        budget = self.backend.context_tokens - self.settings.max_tokens - PROMPT_OVERHEAD_TOKENS
+        budget = self.backend.context_tokens - self.max_tokens - PROMPT_OVERHEAD_TOKENS
         return split_article(article.text, max(budget, 256), self.backend.count_tokens)
 
     def request(self, article: Article, part: str, number: int, count: int) -> dict[str, Any]:
@@ -376,32 +388,50 @@ class Pipeline:
             "model": self.backend.model,
             "messages": build_messages(part, article.meta, part_number=number, part_count=count),
             "temperature": self.settings.temperature,
-            "max_tokens": self.settings.max_tokens,
-            SCHEMA_KWARG: Draft.model_json_schema(),
+            "max_tokens": self.max_tokens,
         }
 
     def _scope(self, article: Article, part: str) -> GroundingScope:
         published = article.meta.published.isoformat() if article.meta.published else None
         return GroundingScope(text=part, published=published)
 
-    def _settle(self, error: Exception, article: Article, part: str) -> _PartResult:
-        """What to make of a failed extraction: keep what is supported, or raise clearly."""
+    def _settle(
+        self, error: Exception, article: Article, part: str, answers: list[Any]
+    ) -> _PartResult:
+        """What to make of a failed extraction: keep what is supported, or raise clearly.
+
+        `answers` are this part's completions in order. A re-ask cut off at the token limit
+        is not retried: the last complete answer is settled instead, and the cut noted.
+        """
+        notes: list[Rejection] = []
         if isinstance(error, IncompleteOutputException):
-            raise TruncatedOutputError(
-                f"{article.meta.id}: the model's answer was cut off at max_tokens="
-                f"{self.settings.max_tokens} (finish_reason=length); raise --max-tokens"
-            ) from None
-        if isinstance(error, InstructorRetryException) and error.failed_attempts:
-            draft, malformed = parse_leniently(answer_text(error.failed_attempts[-1].completion))
-            published = article.meta.published.isoformat() if article.meta.published else None
-            kept, unsupported = partition_draft(draft, part, published=published)
-            return _PartResult(kept, [*malformed, *unsupported])
-        cause = error.__cause__ if isinstance(error, InstructorRetryException) else error
-        if isinstance(cause, openai.APIError | openai.APIConnectionError):
-            raise TransportError(
-                f"{article.meta.id}: {self.backend.name} backend failed: {redact(str(cause))}"
-            ) from None
-        raise error
+            complete = [a for a in answers if a.choices[0].finish_reason != "length"]
+            if not complete:
+                raise TruncatedOutputError(
+                    f"{article.meta.id}: the model's answer was cut off at max_tokens="
+                    f"{self.max_tokens} (finish_reason=length); raise --max-tokens"
+                ) from None
+            answers = complete
+            notes.append(Rejection(kind="output", reason=(
+                f"a re-ask was cut off at max_tokens={self.max_tokens}; kept the last complete answer"
+            ), raw=""))  # fmt: skip
+        elif not (isinstance(error, InstructorRetryException) and error.failed_attempts):
+            cause = error.__cause__ if isinstance(error, InstructorRetryException) else error
+            miss = find_replay_miss(error)
+            if miss is not None:
+                raise miss from None
+            if isinstance(cause, openai.APIError):
+                raise TransportError(
+                    f"{article.meta.id}: {self.backend.name} backend failed: {redact(str(cause))}"
+                ) from None
+            raise error
+        try:
+            draft, malformed = parse_leniently(answer_text(answers[-1]))
+        except ExtractionError as failure:
+            raise ExtractionError(f"{article.meta.id}: {failure}") from None
+        published = article.meta.published.isoformat() if article.meta.published else None
+        kept, unsupported = partition_draft(draft, part, published=published)
+        return _PartResult(kept, [*notes, *malformed, *unsupported])
 
     def _extract(self, article: Article, tally: _Tally) -> list[_PartResult]:
         create = instructor.patch(
@@ -410,6 +440,7 @@ class Pipeline:
         results = []
         parts = self.parts(article)
         for number, part in enumerate(parts, start=1):
+            first_answer = len(tally.completions)
             try:
                 with grounded_in(self._scope(article, part)):
                     draft = create(
@@ -419,7 +450,8 @@ class Pipeline:
                     )
                 results.append(_PartResult(draft))
             except (InstructorRetryException, IncompleteOutputException, openai.APIError) as error:
-                results.append(self._settle(error, article, part))
+                answers = tally.completions[first_answer:]
+                results.append(self._settle(error, article, part, answers))
         return results
 
     async def _aextract(self, article: Article, tally: _Tally) -> list[_PartResult]:
@@ -430,6 +462,7 @@ class Pipeline:
         results = []
         parts = self.parts(article)
         for number, part in enumerate(parts, start=1):
+            first_answer = len(tally.completions)
             try:
                 with grounded_in(self._scope(article, part)):
                     draft = await create(
@@ -439,16 +472,29 @@ class Pipeline:
                     )
                 results.append(_PartResult(draft))
             except (InstructorRetryException, IncompleteOutputException, openai.APIError) as error:
-                results.append(self._settle(error, article, part))
+                answers = tally.completions[first_answer:]
+                results.append(self._settle(error, article, part, answers))
         return results
 
     def run(self, article: Article) -> ArticleSummary:
         tally = self._tally(article)
-        return self._assemble(article, self._extract(article, tally), tally)
+        with self._session(article):
+            results = self._extract(article, tally)
+        return self._assemble(article, results, tally)
 
     async def arun(self, article: Article) -> ArticleSummary:
         tally = self._tally(article)
-        return self._assemble(article, await self._aextract(article, tally), tally)
+        with self._session(article):
+            results = await self._aextract(article, tally)
+        return self._assemble(article, results, tally)
+
+    def _session(self, article: Article) -> AbstractContextManager[None]:
+        """Recording backends file this article's exchanges together."""
+        return self.backend.session(
+            article.meta.id,
+            {"prompt_id": self.prompt.id, "prompt_sha256": self.prompt.sha256,
+             "model": self.backend.model, "server": self.backend.server},
+        )  # fmt: skip
 
     def _tally(self, article: Article) -> _Tally:
         return _Tally(article_id=article.meta.id, model=self.backend.model, on_call=self.on_call)
@@ -471,7 +517,7 @@ class Pipeline:
                 prompt_sha256=self.prompt.sha256,
                 schema_version=SCHEMA_VERSION,
                 package_version=__version__,
-                created_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
+                created_at=_answered_at(tally.completions),
                 usage=Usage(
                     prompt_tokens=tally.prompt_tokens,
                     completion_tokens=tally.completion_tokens,

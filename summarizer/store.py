@@ -494,3 +494,30 @@ class Store:
             jobs=count("jobs"),
             by_model=by_model,
         )
+
+
+def stats_table(stats: StoreStats) -> Any:
+    """`summarizer store stats` as a rich table."""
+    from rich.table import Table
+
+    table = Table(title=f"store {stats.path}", show_header=True)
+    for name in ("backend", "model", "calls", "failed", "tokens in", "tokens out", "cost"):
+        table.add_column(name, justify="left" if name in ("backend", "model") else "right")
+    for m in stats.by_model:
+        cost = f"${m.cost_usd:.4f}" + (
+            f" (+{m.unpriced_calls} unpriced)" if m.unpriced_calls else ""
+        )
+        table.add_row(
+            m.backend,
+            m.model,
+            str(m.calls),
+            str(m.failed),
+            f"{m.prompt_tokens:,}",
+            f"{m.completion_tokens:,}",
+            cost,
+        )
+    table.caption = (
+        f"{stats.results} results, {stats.errors} errors, {stats.cache_entries} cached answers, "
+        f"{stats.jobs} batch jobs; total ${stats.cost_usd:.4f}"
+    )
+    return table

@@ -5,6 +5,7 @@ scripted in-process backend."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import io
 import json
@@ -63,8 +64,9 @@ class ScriptedBackend:
     """A backend answering like the fake server, in process; counts calls and concurrency."""
 
     name = "openai"
-    server = None
+    server: str | None = None
     context_tokens = 128_000
+    default_max_tokens = 4096
     mode = instructor.Mode.JSON
 
     def __init__(self, model: str = "gpt-4o-mini", *, fail_config: bool = False) -> None:
@@ -100,6 +102,9 @@ class ScriptedBackend:
 
     def count_tokens(self, text: str) -> int:
         return len(text) // 4 + 1
+
+    def session(self, name: str, metadata: dict[str, Any]) -> contextlib.nullcontext[None]:
+        return contextlib.nullcontext()
 
     def close(self) -> None:
         pass
@@ -258,10 +263,12 @@ def test_token_bucket_waits_for_refill_and_goes_into_debt_for_big_requests() -> 
 
 def test_rate_limiter_spaces_requests_at_the_rpm() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(rpm=120, clock=clock)  # 2 per second, burst of 2
+    limiter = RateLimiter(rpm=240, clock=clock)  # 4 per second, burst of half a second
     assert limiter.wait_time(0) == 0
     limiter.take(0)
     limiter.take(0)
+    assert limiter.wait_time(0) == pytest.approx(0.25)
+    limiter.charge_retry()  # a transport retry is one more request
     assert limiter.wait_time(0) == pytest.approx(0.5)
 
 
@@ -284,7 +291,7 @@ def test_rate_limiter_acquire_sleeps_until_allowed(monkeypatch: pytest.MonkeyPat
         slept.append(seconds)
         clock.now += seconds
 
-    monkeypatch.setattr(batch_module.asyncio, "sleep", fake_sleep)
+    monkeypatch.setattr(asyncio, "sleep", fake_sleep)
     limiter = RateLimiter(rpm=60, clock=clock)
 
     async def three() -> None:
@@ -500,3 +507,142 @@ def test_items_can_be_batch_items(summarizer: Summarizer) -> None:
     (result,) = run(collect(items=items, summarizer=summarizer))
     assert isinstance(result, Done) and result.summary.article.id == "x"
     assert not isinstance(result, Skipped)
+
+
+# --------------------------------------------------------------------------- kill -9
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from summarizer.cli import app; app()", *args]
+
+
+def _complete_lines(path: Path) -> list[dict[str, Any]]:
+    """Whole lines only (a partial last line is what a kill may leave; resume removes it)."""
+    if not path.exists():
+        return []
+    raw = path.read_bytes()
+    whole = raw[: raw.rfind(b"\n") + 1]
+    return [json.loads(line) for line in whole.splitlines()]
+
+
+def test_exactly_once_under_sigkill_at_random_points(tmp_path: Path) -> None:
+    import os
+    import random
+    import signal
+    import subprocess
+    import time
+
+    rng = random.Random(5)
+    folder = tmp_path / "in"
+    write_articles(folder, 60)
+    (folder / "empty.txt").write_text("")
+    out, store_path = tmp_path / "results.jsonl", tmp_path / "store.db"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENAI_API_KEY": "sk-test-0123456789"}
+    with fake_openai.serve(latency=0.05) as fake:
+        command = _cli(
+            "batch", str(folder), "--out", str(out), "--store", str(store_path),
+            "--base-url", fake.base_url, "--model", "gpt-4o-mini",
+            "--concurrency", "4", "--no-progress",
+        )  # fmt: skip
+        kills = 0
+        for _ in range(4):
+            before = len(_complete_lines(out))
+            process = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+            # kill while lines are being written: after this run wrote one, at a random moment
+            deadline = time.monotonic() + 60
+            while process.poll() is None and time.monotonic() < deadline:
+                if len(_complete_lines(out)) > before:
+                    time.sleep(rng.uniform(0.0, 0.4))
+                    break
+                time.sleep(0.01)
+            if process.poll() is None:
+                process.send_signal(signal.SIGKILL)
+                kills += 1
+            process.wait(30)
+            lines = _complete_lines(out)
+            ids = [line_id(x) for x in lines]
+            assert len(ids) == len(set(ids)), "a kill must never leave a duplicate line"
+        assert kills >= 2, "the batch finished before it could be killed; make it longer"
+        final = subprocess.run(command, env=env, stderr=subprocess.PIPE, text=True, timeout=120)
+        assert final.returncode == EXIT_SOME_FAILED, final.stderr  # the empty input
+        lines = read_lines(out)  # every line whole
+        expected = sorted(i.id for i in expand_inputs([str(folder)]))
+        assert sorted(line_id(x) for x in lines) == expected  # no loss, no duplicate
+        # no paid call repeated for an article already done: the server never saw a request
+        # for an article after the store had saved that article's answer
+        saved = _saved_at(store_path)
+        for when, key, _status in fake.stats.log:
+            done_at = saved.get(key)
+            assert done_at is None or when < done_at + 0.001, f"{key} asked again after done"
+        requests = fake.stats.requests
+        again = subprocess.run(command, env=env, stderr=subprocess.PIPE, text=True, timeout=120)
+        assert again.returncode == EXIT_SOME_FAILED
+        assert fake.stats.requests == requests, "a finished batch must make zero calls"
+        assert read_lines(out) == lines
+
+
+def _saved_at(store_path: Path) -> dict[str, float]:
+    """Article key (as the fake server computes it) -> when its answer was saved."""
+    import datetime as dt
+    import sqlite3
+
+    from summarizer.articles import read_article
+
+    conn = sqlite3.connect(store_path)
+    rows = conn.execute("SELECT r.source, MIN(r.created_at) FROM results r GROUP BY r.source")
+    saved: dict[str, float] = {}
+    for source, created in rows:
+        key = fake_openai.article_key(read_article(source).text)
+        saved[key] = dt.datetime.fromisoformat(created).timestamp()
+    conn.close()
+    return saved
+
+
+def test_transport_retries_after_429_are_in_the_ledger(tmp_path: Path) -> None:
+    items = [{"id": f"a{i}", "text": article(i)} for i in range(8)]
+    with (
+        fake_openai.serve(rpm=240) as fake,  # 4/s with a burst of 4, then 429 + Retry-After
+        Summarizer(
+            base_url=fake.base_url, api_key="sk-test-0123456789", model="gpt-4o-mini"
+        ) as summarizer,
+        Store(tmp_path / "store.db", prices=PRICES) as store,
+    ):
+        results = run(collect(items=items, summarizer=summarizer, store=store, concurrency=8))
+        assert all(isinstance(r, Done) for r in results)
+        rows = store.ledger()
+        retries = sum(r["transport_attempts"] - 1 for r in rows)
+        assert fake.stats.rate_limited >= 1
+        assert retries == fake.stats.rate_limited
+        assert sum(r.usage.transport_retries for r in results) == retries
+
+
+def test_retry_failed_removes_error_lines_and_tries_again(
+    tmp_path: Path, summarizer: Summarizer, store: Store
+) -> None:
+    folder = tmp_path / "in"
+    write_articles(folder, 3)
+    (folder / "late.txt").write_text("")
+    out = tmp_path / "results.jsonl"
+    items = expand_inputs([str(folder)])
+    first = run(run_batch(items, out, summarizer=summarizer, store=store))
+    assert first.exit_code == EXIT_SOME_FAILED
+    (folder / "late.txt").write_text(article(9))  # the input was fixed
+    again = run(run_batch(items, out, summarizer=summarizer, store=store))
+    assert again.failed_earlier == 1 and again.exit_code == EXIT_SOME_FAILED
+    fixed = run(run_batch(items, out, summarizer=summarizer, store=store, retry_failed=True))
+    assert fixed.retried == 1 and fixed.done == 1 and fixed.exit_code == EXIT_OK
+    lines = read_lines(out)
+    assert sorted(line_id(x) for x in lines) == sorted(i.id for i in items)
+    assert not any("error" in x for x in lines)
+
+
+def test_article_objects_keep_their_metadata(summarizer: Summarizer) -> None:
+    from summarizer.articles import article_from_text
+
+    source = article_from_text(
+        "source: Agency\n---\n" + article(1), article_id="art", published="2024-01-02"
+    )
+    (result,) = run(collect(items=[source], summarizer=summarizer))
+    assert isinstance(result, Done)
+    assert result.summary.article.source == "Agency"
+    assert str(result.summary.article.published) == "2024-01-02"

@@ -214,7 +214,7 @@ def _date(start: str, precision: str, end: str | None = None) -> DateRef:
         text="x",
         start=dt.date.fromisoformat(start),
         end=None if end is None else dt.date.fromisoformat(end),
-        precision=precision,  # type: ignore[arg-type]
+        precision=precision,
     )
 
 
@@ -369,3 +369,42 @@ def documented_columns(section: str) -> list[str]:
 )
 def test_every_column_is_documented_in_order(section: str, to: str) -> None:
     assert tuple(documented_columns(section)) == exports.FORMATS[to].columns  # type: ignore[index]
+
+
+# --------------------------------------------------------------------------- the gold corpus
+
+GOLD = Path(__file__).resolve().parents[1] / "fixtures" / "gold"
+
+
+def _gold_summaries() -> list[ArticleSummary]:
+    return [
+        ArticleSummary.model_validate_json(path.read_text(encoding="utf-8"))
+        for path in sorted(GOLD.glob("*.json"))
+    ]
+
+
+@pytest.mark.parametrize("to", list(exports.FORMATS))
+def test_the_gold_corpus_exports_as_valid_csv(tmp_path: Path, to: str) -> None:
+    summaries = _gold_summaries()
+    if not summaries:
+        pytest.skip("no gold fixtures")
+    results = tmp_path / "results.jsonl"
+    results.write_text("".join(s.model_dump_json() + "\n" for s in summaries), encoding="utf-8")
+    out = io.StringIO(newline="")
+    report = exports.export_file(results, to, out)  # type: ignore[arg-type]
+    assert report.summaries == len(summaries) and report.invalid == 0
+    parsed = list(csv.reader(io.StringIO(out.getvalue(), newline=""), strict=True))
+    header, body = parsed[0], parsed[1:]
+    assert tuple(header) == exports.FORMATS[to].columns  # type: ignore[index]
+    expected = {
+        "acled": sum(len(s.events) for s in summaries),
+        "kiel": sum(len(s.aid) for s in summaries),
+        "sipri": sum(len(s.transfers) for s in summaries),
+        "csv": sum(
+            len(s.events) + len(s.aid) + len(s.transfers) + len(s.quotes) for s in summaries
+        ),
+    }[to]
+    assert len(body) == expected > 0
+    for row in body:
+        assert len(row) == len(header)
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row)

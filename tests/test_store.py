@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,9 @@ PRICES = PriceTable(models={"gpt-4o-mini": Price(0.15, 0.60), "gpt-4o": Price(2.
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
+def store(tmp_path: Path) -> Iterator[Store]:
     with Store(tmp_path / "s" / "store.db", prices=PRICES) as opened:
-        yield opened  # type: ignore[misc]
+        yield opened
 
 
 # --------------------------------------------------------------------------- prices

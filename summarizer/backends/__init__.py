@@ -13,6 +13,7 @@ Selection: an explicit name, else a configured key or base URL (`openai`), else 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -25,9 +26,7 @@ from summarizer.errors import ConfigurationError
 from summarizer.transport import RetryPolicy
 
 BACKEND_NAMES = ("openai", "local", "replay")
-SCHEMA_KWARG = "constrain_to_schema"
-"""The pipeline passes the answer's JSON Schema under this keyword; backends that can
-constrain decoding to it (llama.cpp, OpenAI-compatible servers in JSON mode) use it."""
+RESPONSE_FORMATS = ("json_object", "json_schema")
 
 LOCAL_NOTICE = (
     "summarizer: no OPENAI_API_KEY or base URL set; using the embedded local model ({model}), "
@@ -43,6 +42,7 @@ class Backend(Protocol):
     model: str
     mode: instructor.Mode
     context_tokens: int
+    default_max_tokens: int
     server: str | None
 
     def create(self, **kwargs: Any) -> Any: ...
@@ -51,7 +51,22 @@ class Backend(Protocol):
 
     def count_tokens(self, text: str) -> int: ...
 
+    def session(
+        self, name: str, metadata: dict[str, Any]
+    ) -> contextlib.AbstractContextManager[None]: ...
+
     def close(self) -> None: ...
+
+
+def as_json_object_schema(response_format: dict[str, Any] | None) -> dict[str, Any] | None:
+    """OpenAI's `json_schema` response format in llama.cpp's wire form.
+
+    llama.cpp (in-process and its Python server) constrains decoding only for
+    {"type": "json_object", "schema": ...} and rejects the `json_schema` type.
+    """
+    if not response_format or response_format.get("type") != "json_schema":
+        return response_format
+    return {"type": "json_object", "schema": response_format["json_schema"]["schema"]}
 
 
 def parse_mode(value: str | None) -> instructor.Mode | None:
@@ -101,6 +116,7 @@ def create_backend(
     timeout: float = 600.0,
     context_tokens: int | None = None,
     seed: int = 0,
+    response_format: str = "json_object",
     notice: Callable[[str], None] = stderr_notice,
 ) -> Backend:
     """Build the backend the options ask for (see the module docstring for the rule)."""
@@ -137,4 +153,5 @@ def create_backend(
         timeout=timeout,
         context_tokens=context_tokens,
         seed=seed,
+        response_format=response_format,
     )

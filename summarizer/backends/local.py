@@ -8,6 +8,8 @@ with no key and no network; it is not accurate. Any `--model path/to/model.gguf`
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import threading
 from pathlib import Path
@@ -15,10 +17,13 @@ from typing import Any
 
 import instructor
 
-from summarizer.backends import SCHEMA_KWARG
+from summarizer.backends import as_json_object_schema
 from summarizer.errors import ConfigurationError
 
 DEFAULT_CONTEXT_TOKENS = 8192
+# Grammar-constrained decoding runs at a few tokens a second on a laptop CPU: a small
+# answer budget keeps a looping small model from running for many minutes.
+DEFAULT_MAX_TOKENS = 1024
 
 
 def default_model_path() -> Path:
@@ -33,15 +38,18 @@ def default_model_path() -> Path:
     return Path(packaged.assemble())
 
 
-def grammar_response_format(kwargs: dict[str, Any]) -> dict[str, Any] | None:
-    """llama.cpp constrains output with {"type": "json_object", "schema": ...} only."""
-    schema = kwargs.pop(SCHEMA_KWARG, None)
-    requested = kwargs.pop("response_format", None) or {}
-    if requested.get("type") == "json_schema":
-        schema = requested.get("json_schema", {}).get("schema", schema)
-    if schema is None:
-        return requested or None
-    return {"type": "json_object", "schema": schema}
+def escape_control_characters(content: str | None) -> str | None:
+    """Re-serialize JSON whose strings hold raw control characters.
+
+    llama.cpp's JSON grammar lets a raw newline into a string, which strict JSON parsers
+    (pydantic's among them) reject; the text itself is kept, only escaped.
+    """
+    if not content:
+        return content
+    try:
+        return json.dumps(json.loads(content, strict=False), ensure_ascii=False)
+    except json.JSONDecodeError:
+        return content  # not JSON at all: validation reports it
 
 
 class LocalBackend:
@@ -49,6 +57,7 @@ class LocalBackend:
 
     name = "local"
     server = None
+    default_max_tokens = DEFAULT_MAX_TOKENS
 
     def __init__(
         self,
@@ -65,7 +74,9 @@ class LocalBackend:
         if not path.is_file():
             raise ConfigurationError(f"{path}: model file does not exist")
         self.model = path.name
-        self.mode = mode or instructor.Mode.JSON
+        # JSON_SCHEMA sends the schema as a response format (a grammar here), not as prompt
+        # text: a small model given the schema as text tends to echo it until its limit.
+        self.mode = mode or instructor.Mode.JSON_SCHEMA
         self.context_tokens = context_tokens or DEFAULT_CONTEXT_TOKENS
         self._lock = threading.Lock()
         self._llama = Llama(
@@ -77,15 +88,19 @@ class LocalBackend:
         )
 
     def create(self, **kwargs: Any) -> Any:
-        response_format = grammar_response_format(kwargs)
+        kwargs["response_format"] = as_json_object_schema(kwargs.get("response_format"))
         kwargs.pop("model", None)
         with self._lock:
-            return self._llama.create_chat_completion_openai_v1(
-                **kwargs, response_format=response_format
-            )
+            completion = self._llama.create_chat_completion_openai_v1(**kwargs)
+        for choice in completion.choices:
+            choice.message.content = escape_control_characters(choice.message.content)
+        return completion
 
     async def acreate(self, **kwargs: Any) -> Any:
         return await asyncio.to_thread(self.create, **kwargs)
+
+    def session(self, name: str, metadata: dict[str, Any]) -> contextlib.nullcontext[None]:
+        return contextlib.nullcontext()  # nothing to record: no HTTP in-process
 
     def count_tokens(self, text: str) -> int:
         return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False))

@@ -5,14 +5,15 @@ Transport faults are retried below the SDK (see `transport`), so the SDK runs wi
 the same HTTP layer (see `recording`), so the `replay` backend is this class with a
 recorder that refuses the network.
 
-Modes: OpenAI itself gets instructor's TOOLS mode. Other servers get JSON mode with the
-schema sent as `response_format={"type": "json_object", "schema": ...}`, which llama.cpp's
-server, vLLM and Ollama turn into constrained decoding (llama.cpp's server rejects the
-`json_schema` response format).
+Modes: OpenAI itself gets instructor's TOOLS mode. Other servers get JSON_SCHEMA mode: the
+schema goes as a response format, by default in the form llama.cpp's server accepts
+(`{"type": "json_object", "schema": ...}`; it rejects the `json_schema` type). vLLM, Ollama
+and LM Studio also take OpenAI's own form: `response_format="json_schema"`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -20,13 +21,14 @@ from typing import Any
 import instructor
 import openai
 
-from summarizer.backends import SCHEMA_KWARG
+from summarizer.backends import RESPONSE_FORMATS, as_json_object_schema
 from summarizer.errors import ConfigurationError
 from summarizer.recording import Recorder
 from summarizer.transport import RetryPolicy, build_async_http_client, build_http_client
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 DEFAULT_CONTEXT_TOKENS = 128_000
+DEFAULT_MAX_TOKENS = 4096
 OPENAI_API_BASE = "https://api.openai.com/v1"
 # The replay backend needs a URL for the SDK; the recorder answers before any connection.
 REPLAY_BASE_URL = "http://replay.invalid/v1"
@@ -39,6 +41,8 @@ def is_openai_api(base_url: str) -> bool:
 
 class OpenAICompatBackend:
     """OpenAI or an OpenAI-compatible server, through the official SDK."""
+
+    default_max_tokens = DEFAULT_MAX_TOKENS
 
     def __init__(
         self,
@@ -53,6 +57,7 @@ class OpenAICompatBackend:
         timeout: float = 600.0,
         context_tokens: int | None = None,
         seed: int = 0,
+        response_format: str = "json_object",
         name: str = "openai",
         recorder: Recorder | None = None,
     ) -> None:
@@ -68,8 +73,13 @@ class OpenAICompatBackend:
         self.model = model or os.environ.get("OPENAI_MODEL") or DEFAULT_OPENAI_MODEL
         self.server = None if is_openai_api(self.base_url) else self.base_url
         self.mode = mode or (
-            instructor.Mode.TOOLS if is_openai_api(self.base_url) else instructor.Mode.JSON
+            instructor.Mode.TOOLS if is_openai_api(self.base_url) else instructor.Mode.JSON_SCHEMA
         )
+        if response_format not in RESPONSE_FORMATS:
+            raise ConfigurationError(
+                f"unknown response format {response_format!r}; choose {' or '.join(RESPONSE_FORMATS)}"
+            )
+        self.response_format = response_format
         self.context_tokens = context_tokens or DEFAULT_CONTEXT_TOKENS
         self.seed = seed
         if recorder is None and recordings is not None:
@@ -113,9 +123,8 @@ class OpenAICompatBackend:
         )
 
     def _request(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        schema = kwargs.pop(SCHEMA_KWARG, None)
-        if schema is not None and self.mode == instructor.Mode.JSON:
-            kwargs["response_format"] = {"type": "json_object", "schema": schema}
+        if self.response_format == "json_object" and "response_format" in kwargs:
+            kwargs["response_format"] = as_json_object_schema(kwargs["response_format"])
         kwargs.setdefault("seed", self.seed)
         return kwargs
 
@@ -124,6 +133,13 @@ class OpenAICompatBackend:
 
     async def acreate(self, **kwargs: Any) -> Any:
         return await self._async_client.chat.completions.create(**self._request(kwargs))
+
+    def session(
+        self, name: str, metadata: dict[str, Any]
+    ) -> contextlib.AbstractContextManager[None]:
+        if self.recorder is None:
+            return contextlib.nullcontext()
+        return self.recorder.session(name, metadata)
 
     def count_tokens(self, text: str) -> int:
         # About four characters a token in English; only used to decide when to split.
