@@ -132,6 +132,25 @@ def run_items(
         return asyncio.run(both(store))
 
 
+def run_processes(
+    items: list[BatchItem], workdir: Path, base_url: str, concurrency: int, processes: int
+) -> tuple[float, Any]:
+    """The batch over worker processes; wall time counted from when all were ready (their
+    start-up, importing the package, is reported apart)."""
+    from summarizer.batch import run_batch_processes
+
+    options = {"base_url": base_url, "api_key": "sk-bench-0123456789", "model": "gpt-4o-mini"}
+    report = run_batch_processes(
+        items,
+        workdir / "results.jsonl",
+        summarizer_options=options,
+        store_path=workdir / "store.db",
+        processes=processes,
+        concurrency=concurrency,
+    )
+    return report.wall_seconds - report.startup_seconds, report
+
+
 def items_for(workdir: Path, count: int) -> list[BatchItem]:
     path = workdir / "articles.jsonl"
     write_articles_jsonl(path, count)
@@ -141,19 +160,27 @@ def items_for(workdir: Path, count: int) -> list[BatchItem]:
 # --------------------------------------------------------------------------- benchmarks
 
 
-def bench_throughput(articles: int, latency: float, concurrency: int) -> dict[str, Any]:
+def bench_throughput(
+    articles: int, latency: float, concurrency: int, processes: int = 1
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp, fake_server("--latency", str(latency)) as url:
         workdir = Path(tmp)
-        items = items_for(workdir, articles + concurrency)  # the first ones warm up
-        with summarizer_for(url) as summarizer:
-            wall, report = run_items(
-                items, workdir, summarizer, concurrency=concurrency, warmup=concurrency
+        if processes == 1:
+            items = items_for(workdir, articles + concurrency)  # the first ones warm up
+            with summarizer_for(url) as summarizer:
+                wall, report = run_items(
+                    items, workdir, summarizer, concurrency=concurrency, warmup=concurrency
+                )
+        else:
+            wall, report = run_processes(
+                items_for(workdir, articles), workdir, url, concurrency, processes
             )
         ideal = articles * latency / concurrency
         return {
             "articles": articles,
             "latency_s": latency,
             "concurrency": concurrency,
+            "processes": processes,
             "done": report.done,
             "wall_s": round(wall, 3),
             "ideal_s": round(ideal, 3),
@@ -232,20 +259,52 @@ class InstantBackend:
         return None
 
 
+class NullPipeline:
+    """Stands in for the pipeline to time the batch machinery alone: one model call, a fixed
+    summary; no instructor, validation, grounding or normalization."""
+
+    def __init__(self, backend: Any, settings: Any = None, **_: Any) -> None:
+        self.backend = backend
+
+    async def arun(self, article: Any) -> Any:
+        import datetime as dt
+
+        from summarizer.schemas import ArticleSummary, Provenance
+
+        messages = [{"role": "user", "content": "---\n" + article.text + "\n---\n"}]
+        await self.backend.acreate(model=self.backend.model, messages=messages)
+        provenance = Provenance(
+            backend="openai",
+            model=self.backend.model,
+            prompt_id="null",
+            prompt_sha256="0" * 64,
+            package_version="0",
+            created_at=dt.datetime.now(dt.UTC),
+        )
+        return ArticleSummary(article=article.meta, summary="x", provenance=provenance)
+
+
 def bench_overhead(articles: int) -> dict[str, Any]:
+    """Per-article time with the model removed: whole pipeline, and batch machinery alone."""
+    import summarizer.pipeline
     from summarizer.api import Summarizer
 
-    with tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
-        items = items_for(workdir, articles + 20)
-        with Summarizer(backend=InstantBackend()) as summarizer:
-            wall, report = run_items(items, workdir, summarizer, concurrency=1, warmup=20)
-    return {
-        "articles": articles,
-        "done": report.done,
-        "wall_s": round(wall, 3),
-        "ms_per_article": round(wall / articles * 1000, 2),
-    }
+    timings: dict[str, Any] = {"articles": articles}
+    for label in ("pipeline", "machinery"):
+        real = summarizer.pipeline.Pipeline
+        if label == "machinery":  # the batch runner builds its pipeline from this name
+            summarizer.pipeline.Pipeline = NullPipeline  # type: ignore[misc,assignment]
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                workdir = Path(tmp)
+                items = items_for(workdir, articles + 20)
+                with Summarizer(backend=InstantBackend()) as configured:
+                    wall, report = run_items(items, workdir, configured, concurrency=1, warmup=20)
+        finally:
+            summarizer.pipeline.Pipeline = real  # type: ignore[misc]
+        timings[f"{label}_ms_per_article"] = round(wall / articles * 1000, 2)
+        timings[f"{label}_done"] = report.done
+    return timings
 
 
 def bench_memory(articles: int, concurrency: int) -> dict[str, Any]:
@@ -314,6 +373,7 @@ def main() -> None:
     )
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rpm", type=float, default=1200.0)
+    parser.add_argument("--processes", default="1,2", help="worker processes to compare")
     parser.add_argument("--overhead-articles", type=int, default=300)
     parser.add_argument("--memory-articles", type=int, default=10_000)
     parser.add_argument("--json", type=Path, default=None)
@@ -328,7 +388,9 @@ def main() -> None:
     latencies = [float(x) for x in args.latency.split(",")]
     if "throughput" in wanted:
         results["throughput"] = [
-            bench_throughput(args.articles, latency, args.concurrency) for latency in latencies
+            bench_throughput(args.articles, latency, args.concurrency, int(processes))
+            for latency in latencies
+            for processes in args.processes.split(",")
         ]
         for row in results["throughput"]:
             print("throughput", json.dumps(row), flush=True)

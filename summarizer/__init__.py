@@ -15,8 +15,8 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0+source"
 
-from summarizer.api import Summarizer, asummarize, summarize  # noqa: E402
-from summarizer.schemas import (  # noqa: E402
+from summarizer.api import Summarizer, asummarize, summarize
+from summarizer.schemas import (
     AidFigure,
     ArticleSummary,
     Event,

@@ -26,12 +26,14 @@ _MAX_PATH_LENGTH = 4096
 
 
 def load_source(source: Source, *, published: str | dt.date | None = None) -> Article:
-    """An `Article` from a path, raw text or an `Article` (whose metadata `published` may update)."""
+    """An `Article` from a path, raw text or an `Article` (`published` overrides its date)."""
     if isinstance(source, Article):
         if published is None:
             return source
         date = published if isinstance(published, dt.date) else dt.date.fromisoformat(published)
-        return Article(source.text, source.meta.model_copy(update={"published": date}), source.header)
+        return Article(
+            source.text, source.meta.model_copy(update={"published": date}), source.header
+        )
     if isinstance(source, Path) or (
         len(source) < _MAX_PATH_LENGTH and "\n" not in source and Path(source).exists()
     ):
@@ -87,7 +89,9 @@ class Summarizer:
         self.seed = seed
         self.pipeline = Pipeline(backend, settings, on_call=on_call)
 
-    def summarize(self, source: Source, *, published: str | dt.date | None = None) -> ArticleSummary:
+    def summarize(
+        self, source: Source, *, published: str | dt.date | None = None
+    ) -> ArticleSummary:
         return self.pipeline.run(load_source(source, published=published))
 
     async def asummarize(

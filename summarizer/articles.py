@@ -54,7 +54,9 @@ def parse_published(value: str | None, *, origin: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value.strip()[:10])
     except ValueError:
-        raise InputError(origin, f"published date {value!r} is not an ISO date (YYYY-MM-DD)") from None
+        raise InputError(
+            origin, f"published date {value!r} is not an ISO date (YYYY-MM-DD)"
+        ) from None
 
 
 def article_from_text(
@@ -73,7 +75,10 @@ def article_from_text(
     """
     header, text = split_header(raw.replace("\r\n", "\n"))
     if not text.strip():
-        raise InputError(origin, "is empty (no article text)" if not header else "has a header but no article text")
+        raise InputError(
+            origin,
+            "is empty (no article text)" if not header else "has a header but no article text",
+        )
     if isinstance(published, dt.date):
         published_date: dt.date | None = published
     else:
@@ -99,7 +104,9 @@ def decode_article_bytes(data: bytes, *, origin: str) -> str:
     if not data.strip():
         raise InputError(origin, "is empty (no article text)")
     if b"\x00" in data[:8192]:
-        raise InputError(origin, "looks like a binary file (it contains NUL bytes), not article text")
+        raise InputError(
+            origin, "looks like a binary file (it contains NUL bytes), not article text"
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

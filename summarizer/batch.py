@@ -1118,6 +1118,7 @@ class BatchReport:
     truncated_bytes: int = 0
     unreadable_lines: int = 0
     crashed_workers: int = 0
+    startup_seconds: float = 0.0  # worker processes: until every one was ready
     worker_errors: list[str] = field(default_factory=list)
     failures_by_kind: dict[str, int] = field(default_factory=dict)
 
@@ -1273,6 +1274,7 @@ def _shard_main(shard: _Shard, messages: Any) -> None:
                 budget=shard.budget,
                 shared_budget=True,
             )
+            messages.put(("ready", shard.index))
 
             def while_parent_lives() -> Iterator[BatchItem]:
                 for item in shard.items:
@@ -1357,6 +1359,8 @@ def _collect(
 ) -> None:
     """Write the children's results as they come; return when every child has finished."""
     running = set(range(len(children)))
+    waiting = set(running)
+    started = time.perf_counter()
     while running:
         try:
             message = messages.get(timeout=0.5)
@@ -1367,7 +1371,11 @@ def _collect(
                     report.crashed_workers += 1
             continue
         kind, index = message[0], message[1]
-        if kind == "result":
+        if kind == "ready":
+            waiting.discard(index)
+            if not waiting:
+                report.startup_seconds = time.perf_counter() - started
+        elif kind == "result":
             _, _, status, line, from_cache, usage, failure = message
             if line is not None:
                 results.write(line)

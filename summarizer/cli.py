@@ -12,7 +12,7 @@ import contextlib
 import json
 import sys
 from collections.abc import Iterator
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn, TextIO
 
@@ -30,7 +30,7 @@ app = typer.Typer(
 )
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     json = "json"
     md = "md"
 
@@ -58,7 +58,9 @@ def write_output(text: str, out: Path | None) -> None:
 
 BackendOption = Annotated[
     str | None,
-    typer.Option(help="openai | local | replay (default: openai if a key or base URL is set, else local)"),
+    typer.Option(
+        help="openai | local | replay (default: openai if a key or base URL is set, else local)"
+    ),
 ]
 ModelOption = Annotated[
     str | None, typer.Option(help="Model name, or a .gguf path for the local backend.")
@@ -77,15 +79,23 @@ RecordingsOption = Annotated[
 
 @app.command()
 def summarize(
-    source: Annotated[str, typer.Argument(help="An article file (metadata header optional) or - for stdin.")],
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")] = None,
-    output_format: Annotated[OutputFormat, typer.Option("--format", help="json or md.")] = OutputFormat.json,
+    source: Annotated[
+        str, typer.Argument(help="An article file (metadata header optional) or - for stdin.")
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")
+    ] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="json or md.")
+    ] = OutputFormat.json,
     backend: BackendOption = None,
     model: ModelOption = None,
     base_url: BaseUrlOption = None,
     mode: ModeOption = None,
     recordings: RecordingsOption = None,
-    published: Annotated[str | None, typer.Option(help="Publication date (YYYY-MM-DD) for relative dates.")] = None,
+    published: Annotated[
+        str | None, typer.Option(help="Publication date (YYYY-MM-DD) for relative dates.")
+    ] = None,
     max_tokens: Annotated[int | None, typer.Option(help="Token limit of one answer.")] = None,
     max_reasks: Annotated[int, typer.Option(help="Re-asks after a validation failure.")] = 2,
     context_tokens: ContextOption = None,
@@ -124,7 +134,9 @@ def record(
     recordings: Annotated[Path, typer.Option(help="Where recordings are written.")] = Path(
         "fixtures/recordings"
     ),
-    append: Annotated[bool, typer.Option(help="Keep what is recorded; record only misses.")] = False,
+    append: Annotated[
+        bool, typer.Option(help="Keep what is recorded; record only misses.")
+    ] = False,
     max_tokens: Annotated[int | None, typer.Option(help="Token limit of one answer.")] = None,
     max_reasks: Annotated[int, typer.Option(help="Re-asks after a validation failure.")] = 2,
 ) -> None:
@@ -180,8 +192,16 @@ def main() -> None:
 def evaluate_command(
     gold: Annotated[Path, typer.Option(help="Directory of gold ArticleSummary JSON files.")],
     pred: Annotated[
-        Path, typer.Option(help="Directory of predicted JSON files, or a JSONL file of them.")
-    ],
+        Path | None,
+        typer.Option(
+            help="Directory of predicted JSON files, or a JSONL file of them. Without it, "
+            "the pipeline runs on the gold articles with the backend options."
+        ),
+    ] = None,
+    backend: BackendOption = None,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
+    recordings: RecordingsOption = None,
     articles: Annotated[
         Path | None,
         typer.Option(help="Article texts named by article id (default: fixtures/articles)."),
@@ -193,12 +213,27 @@ def evaluate_command(
     """Score predictions against gold: record alignment, field and record P/R/F1, grounding."""
     from rich.console import Console
 
-    from summarizer.evaluation import evaluate, render_table, to_json, to_markdown, to_text
+    from summarizer.api import Summarizer
+    from summarizer.evaluation import (
+        evaluate,
+        evaluate_model,
+        render_table,
+        to_json,
+        to_markdown,
+        to_text,
+    )
 
     if as_json and as_md:
         fail("--json and --md exclude each other", code=2)
+    articles = articles or Path("fixtures/articles")
     try:
-        score = evaluate(gold, pred, articles or Path("fixtures/articles"))
+        if pred is not None:
+            score = evaluate(gold, pred, articles)
+        else:
+            with Summarizer(
+                backend=backend, model=model, base_url=base_url, recordings=recordings
+            ) as summarizer:
+                score = evaluate_model(gold, articles, summarizer.summarize)
     except SummarizerError as error:
         fail(str(error))
     if as_json:
@@ -238,6 +273,9 @@ def batch_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="Results JSONL (resumed if present).")],
     store: StoreOption = DEFAULT_STORE,
     concurrency: Annotated[int, typer.Option(help="Articles in flight at once.")] = 8,
+    processes: Annotated[
+        int, typer.Option(help="Worker processes sharing the concurrency (CPU-bound runs).")
+    ] = 1,
     rpm: Annotated[float | None, typer.Option(help="Client-side limit: requests/minute.")] = None,
     tpm: Annotated[float | None, typer.Option(help="Client-side limit: tokens/minute.")] = None,
     budget: Annotated[
@@ -295,6 +333,7 @@ def batch_command(
         prices=prices,
         progress=progress,
         retry_failed=retry_failed,
+        processes=processes,
         stdin=sys.stdin,
     )
     raise typer.Exit(code)

@@ -114,7 +114,7 @@ from rich.text import Text
 from scipy.optimize import linear_sum_assignment
 
 from summarizer.articles import read_article
-from summarizer.errors import InputError
+from summarizer.errors import InputError, SummarizerError
 from summarizer.normalization import same_entity
 from summarizer.schemas import ArticleSummary, DateRef, Money, Quantity
 
@@ -920,6 +920,35 @@ def load_texts(directory: str | Path, article_ids: Iterable[str]) -> dict[str, s
     return texts
 
 
+def predict(
+    summarize: Callable[[Path], ArticleSummary],
+    article_ids: Iterable[str],
+    articles_dir: str | Path,
+) -> Predictions:
+    """Run a model on the gold articles; a failure becomes that article's error, not a crash."""
+    predictions = Predictions()
+    for article_id in article_ids:
+        path = Path(articles_dir) / f"{article_id}.txt"
+        try:
+            predictions.summaries[article_id] = summarize(path)
+        except SummarizerError as error:
+            predictions.errors[article_id] = str(error)
+    return predictions
+
+
+def evaluate_model(
+    gold_dir: str | Path,
+    articles_dir: str | Path,
+    summarize: Callable[[Path], ArticleSummary],
+) -> CorpusScore:
+    """Run `summarize` on every gold article and score the results (`eval --backend`)."""
+    gold = load_gold(gold_dir)
+    predictions = predict(summarize, gold, articles_dir)
+    return score_corpus(
+        gold, predictions.summaries, load_texts(articles_dir, gold), errors=predictions.errors
+    )
+
+
 def evaluate(gold_dir: str | Path, pred_path: str | Path, articles_dir: str | Path) -> CorpusScore:
     """Load everything and score it: what `summarizer eval` runs."""
     gold = load_gold(gold_dir)
@@ -1084,3 +1113,31 @@ def to_markdown(score: CorpusScore) -> str:
 def to_json(score: CorpusScore) -> str:
     """The machine view: every count and ratio, with the alignment of every article."""
     return score.model_dump_json(indent=2) + "\n"
+
+
+# --------------------------------------------------------------------------- baseline gate
+
+
+def f1_table(score: CorpusScore) -> dict[str, dict[str, float | None]]:
+    """The micro F1s a baseline pins: field- and record-level, per record type and overall."""
+    return {
+        record_type: {"fields": type_score.fields.f1, "records": type_score.records.f1}
+        for record_type, type_score in score.micro.items()
+    }
+
+
+def regressions(
+    baseline: Mapping[str, Mapping[str, float | None]],
+    current: Mapping[str, Mapping[str, float | None]],
+    tolerance: float,
+) -> list[str]:
+    """Every F1 that fell more than `tolerance` below its baseline (a vanished F1 counts as 0)."""
+    fallen = []
+    for record_type, levels in baseline.items():
+        for level, before in levels.items():
+            if before is None:
+                continue
+            now = current.get(record_type, {}).get(level) or 0.0
+            if now < before - tolerance:
+                fallen.append(f"{record_type} {level} F1 fell from {before:.3f} to {now:.3f}")
+    return fallen

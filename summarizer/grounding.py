@@ -14,7 +14,6 @@ and reports the rest.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +21,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from summarizer.drafts import (
+    RECORD_FIELDS,
     Draft,
     DraftAid,
     DraftAttribution,
@@ -30,7 +30,6 @@ from summarizer.drafts import (
     DraftRecord,
     DraftTransfer,
     Problem,
-    RECORD_FIELDS,
 )
 from summarizer.normalization import entity_names
 from summarizer.schemas import Evidence, RecordKind, Rejection
@@ -48,7 +47,28 @@ _CHAR_FOLDS = {
 }  # fmt: skip
 _STRIP_CHARS = " \t\n\"'\u201c\u201d\u2018\u2019.…"
 _STOPWORDS = frozenset(
-    "a an and as at by for from in into of on or the to with its their his her".split()
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "its",
+        "their",
+        "his",
+        "her",
+    ]
 )
 _WORD = re.compile(r"[\w$€£¥%]+(?:[.,'’-][\w]+)*", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -162,9 +182,7 @@ def number_in_article(value_text: str, text: str) -> bool:
     return name_in_article(value_text, text)
 
 
-def _check_names(
-    path: str, fields: Iterable[tuple[str, str | None, bool]], text: str
-) -> list[str]:
+def _check_names(path: str, fields: Iterable[tuple[str, str | None, bool]], text: str) -> list[str]:
     return [
         f"{path}.{field} {value!r} does not occur in the article"
         for field, value, actor in fields
@@ -207,7 +225,9 @@ def record_problems(
     if isinstance(record, DraftQuote):
         reasons = _check_names(path, [("speaker", record.speaker, False)], text)
         if locate(record.text, text, threshold=QUOTE_FUZZY_THRESHOLD) is None:
-            reasons.append(f"{path}.text {record.text[:80]!r} is not a verbatim quote from the article")
+            reasons.append(
+                f"{path}.text {record.text[:80]!r} is not a verbatim quote from the article"
+            )
         return reasons
     if isinstance(record, DraftEvent):
         names = [
@@ -217,7 +237,11 @@ def record_problems(
             ("country", record.country, False),
             *[(f"weapons[{i}]", w, False) for i, w in enumerate(record.weapons)],
         ]
-        numbers = [("munitions", record.munitions), ("killed", record.killed), ("injured", record.injured)]
+        numbers = [
+            ("munitions", record.munitions),
+            ("killed", record.killed),
+            ("injured", record.injured),
+        ]
     elif isinstance(record, DraftAid):
         names = [
             ("donor", record.donor, True),
@@ -254,7 +278,6 @@ def check_draft(draft: Draft, text: str, *, published: str | None = None) -> lis
             for reason in record_problems(kind, record, path, text, published)
         )
     return problems
-
 
 
 def partition_draft(

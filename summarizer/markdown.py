@@ -50,41 +50,54 @@ def _table(headers: list[str], rows: list[list[object]]) -> list[str]:
     return lines
 
 
+def _sections(summary: ArticleSummary) -> list[tuple[str, list[str], list[list[object]]]]:
+    """(title, column headers, rows) for each record type."""
+    return [
+        (
+            "Events",
+            ["kind", "date", "attacker", "target", "location", "munitions", "killed",
+             "attribution", "evidence"],
+            [[e.kind, _date(e.date), e.attacker, e.target, e.location, _amount(e.munitions),
+              _amount(e.killed), _attribution(e.attribution), _evidence(e.evidence)]
+             for e in summary.events],
+        ),
+        (
+            "Aid",
+            ["donor", "recipient", "amount", "type", "stage", "scope", "mechanism", "date",
+             "evidence"],
+            [[a.donor, a.recipient, _amount(a.amount), a.aid_type, a.stage, a.scope,
+              a.mechanism, _date(a.date), _evidence(a.evidence)] for a in summary.aid],
+        ),
+        (
+            "Weapons transfers",
+            ["supplier", "recipient", "weapon", "designation", "category", "quantity",
+             "status", "date", "evidence"],
+            [[t.supplier, t.recipient, t.weapon, t.designation, t.category,
+              _amount(t.quantity), t.status, _date(t.date), _evidence(t.evidence)]
+             for t in summary.transfers],
+        ),
+        (
+            "Quotes",
+            ["speaker", "role", "quote", "span"],
+            [[q.speaker, q.speaker_role, f"“{q.text}”", f"{q.start}:{q.end}"]
+             for q in summary.quotes],
+        ),
+    ]  # fmt: skip
+
+
 def to_markdown(summary: ArticleSummary) -> str:
     meta = summary.article
-    title = meta.title or meta.id
-    lines = [f"# {title}", ""]
-    facts = [f"source: {meta.source}" if meta.source else "", f"published: {meta.published}" if meta.published else ""]
+    lines = [f"# {meta.title or meta.id}", ""]
+    facts = [
+        f"source: {meta.source}" if meta.source else "",
+        f"published: {meta.published}" if meta.published else "",
+    ]
     if any(facts):
         lines += [" · ".join(fact for fact in facts if fact), ""]
     lines += [summary.summary, ""]
-    if summary.events:
-        lines += ["## Events", ""]
-        lines += _table(
-            ["kind", "date", "attacker", "target", "location", "munitions", "killed", "attribution", "evidence"],
-            [[e.kind, _date(e.date), e.attacker, e.target, e.location, _amount(e.munitions),
-              _amount(e.killed), _attribution(e.attribution), _evidence(e.evidence)] for e in summary.events],
-        ) + [""]  # fmt: skip
-    if summary.aid:
-        lines += ["## Aid", ""]
-        lines += _table(
-            ["donor", "recipient", "amount", "type", "stage", "scope", "mechanism", "date", "evidence"],
-            [[a.donor, a.recipient, _amount(a.amount), a.aid_type, a.stage, a.scope, a.mechanism,
-              _date(a.date), _evidence(a.evidence)] for a in summary.aid],
-        ) + [""]  # fmt: skip
-    if summary.transfers:
-        lines += ["## Weapons transfers", ""]
-        lines += _table(
-            ["supplier", "recipient", "weapon", "designation", "category", "quantity", "status", "date", "evidence"],
-            [[t.supplier, t.recipient, t.weapon, t.designation, t.category, _amount(t.quantity),
-              t.status, _date(t.date), _evidence(t.evidence)] for t in summary.transfers],
-        ) + [""]  # fmt: skip
-    if summary.quotes:
-        lines += ["## Quotes", ""]
-        lines += _table(
-            ["speaker", "role", "quote", "span"],
-            [[q.speaker, q.speaker_role, f"“{q.text}”", f"{q.start}:{q.end}"] for q in summary.quotes],
-        ) + [""]  # fmt: skip
+    for title, headers, rows in _sections(summary):
+        if rows:
+            lines += [f"## {title}", "", *_table(headers, rows), ""]
     p = summary.provenance
     lines += [
         "---",

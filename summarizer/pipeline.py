@@ -366,6 +366,7 @@ def _unique(records: list[Any]) -> list[Any]:
 
 # --- the pipeline ----------------------------------------------------------------------------
 
+
 class Pipeline:
     """Runs one backend over articles; holds nothing per article between runs."""
 
@@ -412,9 +413,10 @@ class Pipeline:
                     f"{self.max_tokens} (finish_reason=length); raise --max-tokens"
                 ) from None
             answers = complete
-            notes.append(Rejection(kind="output", reason=(
-                f"a re-ask was cut off at max_tokens={self.max_tokens}; kept the last complete answer"
-            ), raw=""))  # fmt: skip
+            cut = f"a re-ask was cut off at max_tokens={self.max_tokens}"
+            notes.append(
+                Rejection(kind="output", reason=f"{cut}; kept the last complete answer", raw="")
+            )
         elif not (isinstance(error, InstructorRetryException) and error.failed_attempts):
             cause = error.__cause__ if isinstance(error, InstructorRetryException) else error
             miss = find_replay_miss(error)
@@ -465,7 +467,7 @@ class Pipeline:
             first_answer = len(tally.completions)
             try:
                 with grounded_in(self._scope(article, part)):
-                    draft = await create(
+                    draft = await create(  # type: ignore[misc]  # patch() keeps sync types
                         response_model=Draft,
                         max_retries=self.settings.max_reasks,
                         **self.request(article, part, number, len(parts)),
@@ -499,7 +501,9 @@ class Pipeline:
     def _tally(self, article: Article) -> _Tally:
         return _Tally(article_id=article.meta.id, model=self.backend.model, on_call=self.on_call)
 
-    def _assemble(self, article: Article, results: list[_PartResult], tally: _Tally) -> ArticleSummary:
+    def _assemble(
+        self, article: Article, results: list[_PartResult], tally: _Tally
+    ) -> ArticleSummary:
         draft = merge_drafts([r.draft for r in results])
         normalizer = _Normalizer(article)
         quotes = [normalizer.quote(q) for q in draft.quotes]

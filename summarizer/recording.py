@@ -459,7 +459,7 @@ class Recorder:
         self._by_key: dict[str, list[dict[str, Any]]] = {}
         self._cursors: dict[tuple[str, str], int] = {}
         self._files: dict[str, _RecordingFile] = {}
-        self._request_models: collections.Counter[str] = collections.Counter()
+        self._request_values: dict[str, collections.Counter[str]] = {}
         if mode == "replay" and not self._directory.is_dir():
             raise ConfigurationError(f"{self._directory}: no such recordings directory")
         if mode != "record":
@@ -478,10 +478,21 @@ class Recorder:
 
         A replay must send the same ``model`` as the recording did: it is part of the key.
         """
+        value = self.request_default("model")
+        return value if isinstance(value, str) else None
+
+    def request_default(self, field_name: str) -> Any:
+        """The value of a request body field the loaded recordings used most, or None.
+
+        Replays must send what the recordings sent (``model``, ``max_tokens``...): the body
+        is the key.
+        """
         with self._lock:
-            if not self._request_models:
+            counts = self._request_values.get(field_name)
+            if not counts:
                 return None
-            return min(self._request_models.items(), key=lambda item: (-item[1], item[0]))[0]
+            encoded = min(counts.items(), key=lambda item: (-item[1], item[0]))[0]
+            return json.loads(encoded)
 
     def keys(self) -> frozenset[str]:
         """Every key this recorder can replay."""
@@ -542,9 +553,12 @@ class Recorder:
 
     def _count_request_model(self, request: Any) -> None:
         body = request.get("body") if isinstance(request, dict) else None
-        model = body.get("model") if isinstance(body, dict) else None
-        if isinstance(model, str):
-            self._request_models[model] += 1
+        if not isinstance(body, dict):
+            return
+        for field_name in ("model", "max_tokens", "max_completion_tokens", "temperature", "seed"):
+            if field_name in body:
+                counts = self._request_values.setdefault(field_name, collections.Counter())
+                counts[json.dumps(body[field_name])] += 1
 
     def _lookup(self, key: str, session: _Session | None) -> dict[str, Any] | None:
         with self._lock:

@@ -230,7 +230,7 @@ class Provenance(_Strict):
 class ArticleSummary(_Strict):
     """The typed, verified summary of one article."""
 
-    schema_version: Literal["1"] = SCHEMA_VERSION
+    schema_version: Literal["1"] = "1"
     article: ArticleMeta
     summary: str
     events: list[Event] = Field(default_factory=list)

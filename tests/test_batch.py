@@ -646,3 +646,32 @@ def test_article_objects_keep_their_metadata(summarizer: Summarizer) -> None:
     assert isinstance(result, Done)
     assert result.summary.article.source == "Agency"
     assert str(result.summary.article.published) == "2024-01-02"
+
+
+def test_worker_processes_write_each_input_once(tmp_path: Path) -> None:
+    from summarizer.batch import run_batch_processes
+
+    folder = tmp_path / "in"
+    write_articles(folder, 12)
+    (folder / "empty.txt").write_text("")
+    out, store_path = tmp_path / "results.jsonl", tmp_path / "store.db"
+    items = expand_inputs([str(folder)])
+    with fake_openai.serve() as fake:
+        options: dict[str, Any] = {
+            "base_url": fake.base_url,
+            "api_key": "sk-test-0123456789",
+            "model": "gpt-4o-mini",
+        }
+        report = run_batch_processes(
+            items, out, summarizer_options=options, store_path=store_path, processes=2
+        )
+        assert report.done == 12 and report.failed == 1 and report.crashed_workers == 0
+        assert report.exit_code == EXIT_SOME_FAILED
+        assert sorted(line_id(x) for x in read_lines(out)) == sorted(i.id for i in items)
+        assert fake.stats.requests == 12
+        again = run_batch_processes(
+            items, out, summarizer_options=options, store_path=store_path, processes=2
+        )
+        assert again.already_done == 13 and fake.stats.requests == 12
+    with Store(store_path) as store:
+        assert store.stats().calls == 12

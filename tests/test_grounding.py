@@ -34,7 +34,7 @@ def test_exact_quote_keeps_its_offsets() -> None:
     "model_quote",
     [
         # straight quote marks where the article has curly ones
-        "calling it a \"concerning escalation\" of Pyongyang's support for Moscow",
+        'calling it a "concerning escalation" of Pyongyang\'s support for Moscow',
         # plain spaces where the article has no-break spaces, and a line break
         "The Biden administration announced a final round of $250 million in funding",
         "The Biden administration announced a final round of\n$250 million",
@@ -50,7 +50,9 @@ def test_folded_match_returns_the_articles_own_characters(model_quote: str) -> N
 
 
 def test_fuzzy_match_tolerates_a_small_slip_in_a_long_quote() -> None:
-    slipped = "Kirby said the US determined the Dec. 30 missile appeared to have landed in an open field"
+    slipped = (
+        "Kirby said the US determined the Dec. 30 missile appeared to have landed in an open field"
+    )
     found = locate(slipped, TEXT)
     assert found is not None and "U.S. determined" in found.quote
     assert TEXT[found.start : found.end] == found.quote
@@ -99,7 +101,9 @@ def test_check_draft_names_every_problem_with_its_path() -> None:
     draft = _draft(
         transfers=[
             {
-                "evidence": ["North Korea had recently provided Russia with a ballistic missile launcher"],
+                "evidence": [
+                    "North Korea had recently provided Russia with a ballistic missile launcher"
+                ],
                 "supplier": "Belarus",
                 "recipient": "Russia",
                 "weapon": "Fath-360",
@@ -127,7 +131,11 @@ def test_partition_keeps_located_evidence_and_reports_the_rest() -> None:
                 "date": "Jan. 2",
                 "description": "d",
             },
-            {"evidence": ["An invented strike on Odesa."], "kind": "drone_strike", "description": "d"},
+            {
+                "evidence": ["An invented strike on Odesa."],
+                "kind": "drone_strike",
+                "description": "d",
+            },
         ]
     )
     kept, rejected = partition_draft(draft, TEXT)

@@ -16,9 +16,9 @@ from helpers import chat_completion, reply, scripted_server
 
 from summarizer import Summarizer
 from summarizer.articles import read_article
+from summarizer.drafts import Draft
 from summarizer.errors import TransportError, TruncatedOutputError
 from summarizer.grounding import locate
-from summarizer.drafts import Draft
 from summarizer.pipeline import iter_evidence, merge_drafts, split_article
 from summarizer.transport import RetryPolicy
 
@@ -154,9 +154,7 @@ def test_unsupported_record_is_reasked_with_the_validation_error() -> None:
 
 
 def test_record_failing_every_reask_is_dropped_and_listed() -> None:
-    invented = answer(
-        quotes=[{"speaker": "John Kirby", "text": "We will win this war by Friday."}]
-    )
+    invented = answer(quotes=[{"speaker": "John Kirby", "text": "We will win this war by Friday."}])
     with (
         scripted_server([completion(invented)], repeat_last=True) as server,
         summarizer_for(server.base_url, max_reasks=1) as s,
@@ -223,8 +221,14 @@ def test_long_article_is_split_and_offsets_refer_to_the_whole_text() -> None:
     parts = split_article(article.text, 300, lambda text: len(text) // 4 + 1)
     assert len(parts) > 1
     assert all(len(part) // 4 + 1 <= 300 for part in parts)
-    late_aid = {"evidence": [AID_EVIDENCE], "donor": "United States", "recipient": "Ukraine",
-                "amount": "$250 million", "stage": "announced", "description": "Final round."}  # fmt: skip
+    late_aid = {
+        "evidence": [AID_EVIDENCE],
+        "donor": "United States",
+        "recipient": "Ukraine",
+        "amount": "$250 million",
+        "stage": "announced",
+        "description": "Final round.",
+    }
     full = json.loads(answer(aid=[late_aid]))
 
     def answer_for_part(request: Any) -> dict[str, Any]:

@@ -72,8 +72,12 @@ def as_json_object_schema(response_format: dict[str, Any] | None) -> dict[str, A
 def parse_mode(value: str | None) -> instructor.Mode | None:
     if value is None:
         return None
-    modes = {"tools": instructor.Mode.TOOLS, "json": instructor.Mode.JSON,
-             "json_schema": instructor.Mode.JSON_SCHEMA, "md_json": instructor.Mode.MD_JSON}  # fmt: skip
+    modes = {
+        "tools": instructor.Mode.TOOLS,
+        "json": instructor.Mode.JSON,
+        "json_schema": instructor.Mode.JSON_SCHEMA,
+        "md_json": instructor.Mode.MD_JSON,
+    }
     try:
         return modes[value.lower()]
     except KeyError:

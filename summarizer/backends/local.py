@@ -56,7 +56,7 @@ class LocalBackend:
     """llama-cpp-python in-process; one model call at a time (llama.cpp is not reentrant)."""
 
     name = "local"
-    server = None
+    server: str | None = None
     default_max_tokens = DEFAULT_MAX_TOKENS
 
     def __init__(

@@ -76,8 +76,9 @@ class OpenAICompatBackend:
             instructor.Mode.TOOLS if is_openai_api(self.base_url) else instructor.Mode.JSON_SCHEMA
         )
         if response_format not in RESPONSE_FORMATS:
+            choices = " or ".join(RESPONSE_FORMATS)
             raise ConfigurationError(
-                f"unknown response format {response_format!r}; choose {' or '.join(RESPONSE_FORMATS)}"
+                f"unknown response format {response_format!r}; choose {choices}"
             )
         self.response_format = response_format
         self.context_tokens = context_tokens or DEFAULT_CONTEXT_TOKENS
@@ -112,7 +113,7 @@ class OpenAICompatBackend:
     ) -> OpenAICompatBackend:
         """Answer only from recordings in `recordings`; a miss is an error, never a call."""
         recorder = Recorder(recordings, "replay")
-        return cls(
+        backend = cls(
             model=model or recorder.default_model(),
             base_url=REPLAY_BASE_URL,
             api_key=_PLACEHOLDER_KEY,
@@ -121,6 +122,10 @@ class OpenAICompatBackend:
             name="replay",
             recorder=recorder,
         )
+        recorded_max_tokens = recorder.request_default("max_tokens")
+        if isinstance(recorded_max_tokens, int):
+            backend.default_max_tokens = recorded_max_tokens
+        return backend
 
     def _request(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         if self.response_format == "json_object" and "response_format" in kwargs:
