@@ -163,7 +163,10 @@ def items_for(workdir: Path, count: int) -> list[BatchItem]:
 def bench_throughput(
     articles: int, latency: float, concurrency: int, processes: int = 1
 ) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp, fake_server("--latency", str(latency)) as url:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        fake_server("--latency", str(latency), "--answer", "event") as url,
+    ):
         workdir = Path(tmp)
         if processes == 1:
             items = items_for(workdir, articles + concurrency)  # the first ones warm up
@@ -284,24 +287,31 @@ class NullPipeline:
         return ArticleSummary(article=article.meta, summary="x", provenance=provenance)
 
 
+@contextmanager
+def machinery_only(enabled: bool) -> Iterator[None]:
+    """Replace the pipeline by `NullPipeline` (the batch runner builds it by this name)."""
+    import summarizer.pipeline
+
+    real = summarizer.pipeline.Pipeline
+    if enabled:
+        summarizer.pipeline.Pipeline = NullPipeline  # type: ignore[misc,assignment]
+    try:
+        yield
+    finally:
+        summarizer.pipeline.Pipeline = real  # type: ignore[misc]
+
+
 def bench_overhead(articles: int) -> dict[str, Any]:
     """Per-article time with the model removed: whole pipeline, and batch machinery alone."""
-    import summarizer.pipeline
     from summarizer.api import Summarizer
 
     timings: dict[str, Any] = {"articles": articles}
     for label in ("pipeline", "machinery"):
-        real = summarizer.pipeline.Pipeline
-        if label == "machinery":  # the batch runner builds its pipeline from this name
-            summarizer.pipeline.Pipeline = NullPipeline  # type: ignore[misc,assignment]
-        try:
-            with tempfile.TemporaryDirectory() as tmp:
-                workdir = Path(tmp)
-                items = items_for(workdir, articles + 20)
-                with Summarizer(backend=InstantBackend()) as configured:
-                    wall, report = run_items(items, workdir, configured, concurrency=1, warmup=20)
-        finally:
-            summarizer.pipeline.Pipeline = real  # type: ignore[misc]
+        with machinery_only(label == "machinery"), tempfile.TemporaryDirectory() as tmp:
+            workdir = Path(tmp)
+            items = items_for(workdir, articles + 20)
+            with Summarizer(backend=InstantBackend()) as configured:
+                wall, report = run_items(items, workdir, configured, concurrency=1, warmup=20)
         timings[f"{label}_ms_per_article"] = round(wall / articles * 1000, 2)
         timings[f"{label}_done"] = report.done
     return timings
@@ -374,6 +384,11 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rpm", type=float, default=1200.0)
     parser.add_argument("--processes", default="1,2", help="worker processes to compare")
+    parser.add_argument(
+        "--machinery-only",
+        action="store_true",
+        help="throughput with the pipeline replaced by one model call (the batch machinery)",
+    )
     parser.add_argument("--overhead-articles", type=int, default=300)
     parser.add_argument("--memory-articles", type=int, default=10_000)
     parser.add_argument("--json", type=Path, default=None)
@@ -387,11 +402,12 @@ def main() -> None:
     results: dict[str, Any] = {"machine": machine()}
     latencies = [float(x) for x in args.latency.split(",")]
     if "throughput" in wanted:
-        results["throughput"] = [
-            bench_throughput(args.articles, latency, args.concurrency, int(processes))
-            for latency in latencies
-            for processes in args.processes.split(",")
-        ]
+        with machinery_only(args.machinery_only):
+            results["throughput"] = [
+                bench_throughput(args.articles, latency, args.concurrency, int(processes))
+                for latency in latencies
+                for processes in args.processes.split(",")
+            ]
         for row in results["throughput"]:
             print("throughput", json.dumps(row), flush=True)
     if "ratelimit" in wanted:

@@ -264,7 +264,19 @@ def _summarizer_options(**options: object) -> dict[str, object]:
     return {name: value for name, value in options.items() if value is not None}
 
 
-@app.command("batch")
+BATCH_HELP = (
+    "Summarize many articles into one results JSONL, exactly once, resumable.\n\n"
+    "Every input ends as one line: an ArticleSummary or an error record {id, source, error, "
+    "kind}. Rerun the same command after a crash or a budget stop to finish; articles already "
+    "answered come from the store, never from a second paid call. See docs/batch.md.\n\n"
+    "Exit codes: 0 every input has a summary line; 3 finished, but some inputs are error "
+    "lines (this run's or earlier ones'; --retry-failed tries them again); 4 stopped by "
+    "--budget (rerun with a higher budget to finish); 2 usage or configuration error; "
+    "130 interrupted (rerun to finish)."
+)
+
+
+@app.command("batch", help=BATCH_HELP)
 def batch_command(
     inputs: Annotated[
         list[str],
@@ -297,17 +309,6 @@ def batch_command(
     max_reasks: Annotated[int, typer.Option(help="Re-asks after a validation failure.")] = 2,
     context_tokens: ContextOption = None,
 ) -> None:
-    """Summarize many articles into one results JSONL, exactly once, resumable.
-
-    Every input ends as one line: an ArticleSummary or an error record {id, source, error,
-    kind}. Rerun the same command after a crash or a budget stop to finish; articles already
-    answered come from the store, never from a second paid call.
-
-    Exit codes: 0 every input has a summary line; 3 finished, but some inputs are error
-    lines (this run's or earlier ones'; --retry-failed tries them again); 4 stopped by
-    --budget (rerun with a higher budget to finish); 2 usage or configuration error;
-    130 interrupted (rerun to finish).
-    """
     from summarizer.batch import run_batch_command
 
     code = run_batch_command(
@@ -390,17 +391,20 @@ def store_export_command(
             export_lines(lines, to, handle)  # type: ignore[arg-type]
 
 
-@app.command("export")
+EXPORT_HELP = (
+    "Results JSONL -> ACLED / Kiel / SIPRI / flat CSV (columns: docs/exports.md).\n\n"
+    "Error records are skipped and counted; every cell is defused against formula injection. "
+    "Exit codes: 0 done; 3 some lines were not valid results (reported on stderr); "
+    "2 usage error."
+)
+
+
+@app.command("export", help=EXPORT_HELP)
 def export_command(
     results: Annotated[Path, typer.Argument(help="A results JSONL from `summarizer batch`.")],
     to: ExportTarget,
     out: OutOption = None,
 ) -> None:
-    """Results JSONL -> ACLED / Kiel / SIPRI / flat CSV (columns: docs/exports.md).
-
-    Error records are skipped and counted. Exit codes: 0 done; 3 some lines were not valid
-    results (reported on stderr); 2 usage error.
-    """
     from summarizer.exports import FORMATS, export_file
 
     if to not in FORMATS:
@@ -438,7 +442,15 @@ batchfile_app = typer.Typer(
 app.add_typer(batchfile_app, name="batchfile")
 
 
-@batchfile_app.command("build")
+BUILD_HELP = (
+    "Write the chat requests for INPUTS as Batch API JSONL (one custom_id per request).\n\n"
+    "Run it with `python -m vllm.entrypoints.openai.run_batch -i REQUESTS -o ANSWERS "
+    "--model MODEL`, then `summarizer batchfile ingest`. Pass the --model (and --base-url) the "
+    "answers will come from: they are part of every request."
+)
+
+
+@batchfile_app.command("build", help=BUILD_HELP)
 def batchfile_build_command(
     inputs: Annotated[list[str], typer.Argument(help="Files, folders, globs, .jsonl, or -.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="The request JSONL to write.")],
@@ -450,12 +462,6 @@ def batchfile_build_command(
     max_tokens: Annotated[int | None, typer.Option(help="Token limit of one answer.")] = None,
     context_tokens: ContextOption = None,
 ) -> None:
-    """Write the chat requests for INPUTS as Batch API JSONL (one custom_id per request).
-
-    Run it with `python -m vllm.entrypoints.openai.run_batch -i REQUESTS -o ANSWERS --model
-    MODEL`, then `summarizer batchfile ingest`. Pass the --model (and --base-url) the answers
-    will come from: they are part of every request.
-    """
     from summarizer.api import Summarizer
     from summarizer.batch import UsageError, expand_inputs
     from summarizer.openai_batch import build_file
@@ -479,7 +485,15 @@ def batchfile_build_command(
     )
 
 
-@batchfile_app.command("ingest")
+INGEST_HELP = (
+    "Validate batch answers into a results JSONL, exactly like `summarizer batch`.\n\n"
+    "Answers that fail validation are re-asked in realtime against --base-url (--max-reasks 0: "
+    "keep what validates, list the rest as rejected); requests whose batch line failed are "
+    "asked in realtime. Exit codes as `summarizer batch`."
+)
+
+
+@batchfile_app.command("ingest", help=INGEST_HELP)
 def batchfile_ingest_command(
     answers: Annotated[Path, typer.Argument(help="The run_batch / Batch API output JSONL.")],
     inputs: Annotated[list[str], typer.Argument(help="The same INPUTS given to `build`.")],
@@ -498,12 +512,6 @@ def batchfile_ingest_command(
     ] = 2,
     context_tokens: ContextOption = None,
 ) -> None:
-    """Validate batch answers into a results JSONL, exactly like `summarizer batch`.
-
-    Answers that fail validation are re-asked in realtime against --base-url (use
-    --max-reasks 0 to keep what validates and list the rest as rejected); requests whose
-    batch line failed are asked in realtime. Exit codes as `summarizer batch`.
-    """
     from rich.console import Console
 
     from summarizer.api import Summarizer

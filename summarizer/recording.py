@@ -555,7 +555,14 @@ class Recorder:
         body = request.get("body") if isinstance(request, dict) else None
         if not isinstance(body, dict):
             return
-        for field_name in ("model", "max_tokens", "max_completion_tokens", "temperature", "seed"):
+        for field_name in (
+            "model",
+            "max_tokens",
+            "max_completion_tokens",
+            "temperature",
+            "seed",
+            "repeat_penalty",
+        ):
             if field_name in body:
                 counts = self._request_values.setdefault(field_name, collections.Counter())
                 counts[json.dumps(body[field_name])] += 1

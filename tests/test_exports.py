@@ -408,3 +408,57 @@ def test_the_gold_corpus_exports_as_valid_csv(tmp_path: Path, to: str) -> None:
     for row in body:
         assert len(row) == len(header)
         assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row)
+
+
+# --------------------------------------------------------------------------- the commands
+
+
+def test_export_command_writes_csv_and_exit_code_3_for_bad_lines(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from summarizer.cli import app
+
+    results = _results_file(tmp_path)
+    out = tmp_path / "events.csv"
+    outcome = CliRunner().invoke(app, ["export", str(results), "--to", "acled", "--out", str(out)])
+    assert outcome.exit_code == 3  # the "{not json" line
+    rows = read_csv(out.read_text(encoding="utf-8"))
+    assert len(rows) == 4 and list(rows[0]) == list(exports.ACLED_COLUMNS)
+    bad = CliRunner().invoke(app, ["export", str(results), "--to", "nope"])
+    assert bad.exit_code == 2
+
+
+def test_store_export_command(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from summarizer.cli import app
+    from summarizer.store import Store
+
+    db = tmp_path / "store.db"
+    with Store(db) as store:
+        summary = make_summary("a")
+        store.save_result(
+            key="k",
+            item_id="a",
+            source="a.txt",
+            summary_json=summary.model_dump_json(),
+            article_sha256="s",
+            backend="replay",
+            model="m",
+        )
+        store.save_error(item_id="b", source="b.txt", kind="input", error="is empty")
+    runner = CliRunner()
+    jsonl = runner.invoke(app, ["store", "export", "--store", str(db)])
+    assert jsonl.exit_code == 0
+    lines = [json.loads(x) for x in jsonl.stdout.splitlines()]
+    assert lines[0]["article"]["id"] == "a" and lines[1]["id"] == "b"
+    out = tmp_path / "kiel.csv"
+    csv_run = runner.invoke(
+        app, ["store", "export", "--store", str(db), "--to", "kiel", "-o", str(out)]
+    )
+    assert csv_run.exit_code == 0
+    assert len(read_csv(out.read_text(encoding="utf-8"))) == 2
+    stats = runner.invoke(app, ["store", "stats", "--store", str(db), "--json"])
+    assert stats.exit_code == 0 and json.loads(stats.stdout)["results"] == 1
+    missing = runner.invoke(app, ["store", "stats", "--store", str(tmp_path / "none.db")])
+    assert missing.exit_code == 2

@@ -14,6 +14,7 @@ Selection: an explicit name, else a configured key or base URL (`openai`), else 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -67,6 +68,22 @@ def as_json_object_schema(response_format: dict[str, Any] | None) -> dict[str, A
     if not response_format or response_format.get("type") != "json_schema":
         return response_format
     return {"type": "json_object", "schema": response_format["json_schema"]["schema"]}
+
+
+def repair_json_strings(completion: Any) -> Any:
+    """Escape raw control characters inside the JSON strings of an answer.
+
+    llama.cpp's JSON grammar lets a raw newline into a string, which strict JSON parsers
+    (pydantic's among them) reject; the text itself is kept, only escaped. Answers that are
+    not JSON are left for validation to report.
+    """
+    for choice in getattr(completion, "choices", None) or []:
+        content = getattr(choice.message, "content", None)
+        if content:
+            with contextlib.suppress(json.JSONDecodeError):
+                parsed = json.loads(content, strict=False)
+                choice.message.content = json.dumps(parsed, ensure_ascii=False)
+    return completion
 
 
 def parse_mode(value: str | None) -> instructor.Mode | None:

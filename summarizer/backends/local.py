@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import threading
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 
 import instructor
 
-from summarizer.backends import as_json_object_schema
+from summarizer.backends import as_json_object_schema, repair_json_strings
 from summarizer.errors import ConfigurationError
 
 DEFAULT_CONTEXT_TOKENS = 8192
@@ -36,20 +35,6 @@ def default_model_path() -> Path:
             "or pass --model path/to/model.gguf"
         ) from None
     return Path(packaged.assemble())
-
-
-def escape_control_characters(content: str | None) -> str | None:
-    """Re-serialize JSON whose strings hold raw control characters.
-
-    llama.cpp's JSON grammar lets a raw newline into a string, which strict JSON parsers
-    (pydantic's among them) reject; the text itself is kept, only escaped.
-    """
-    if not content:
-        return content
-    try:
-        return json.dumps(json.loads(content, strict=False), ensure_ascii=False)
-    except json.JSONDecodeError:
-        return content  # not JSON at all: validation reports it
 
 
 class LocalBackend:
@@ -92,9 +77,7 @@ class LocalBackend:
         kwargs.pop("model", None)
         with self._lock:
             completion = self._llama.create_chat_completion_openai_v1(**kwargs)
-        for choice in completion.choices:
-            choice.message.content = escape_control_characters(choice.message.content)
-        return completion
+        return repair_json_strings(completion)
 
     async def acreate(self, **kwargs: Any) -> Any:
         return await asyncio.to_thread(self.create, **kwargs)

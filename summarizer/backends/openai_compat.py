@@ -21,12 +21,16 @@ from typing import Any
 import instructor
 import openai
 
-from summarizer.backends import RESPONSE_FORMATS, as_json_object_schema
+from summarizer.backends import RESPONSE_FORMATS, as_json_object_schema, repair_json_strings
 from summarizer.errors import ConfigurationError
 from summarizer.recording import Recorder
 from summarizer.transport import RetryPolicy, build_async_http_client, build_http_client
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+# llama.cpp servers default to a repeat penalty of 1.1, which punishes copying the article's
+# words verbatim: exactly what extraction asks for. 1.0 turns it off and matches the local
+# backend; vLLM and Ollama ignore the field.
+COMPATIBLE_SERVER_SAMPLING = {"repeat_penalty": 1.0}
 DEFAULT_CONTEXT_TOKENS = 128_000
 DEFAULT_MAX_TOKENS = 4096
 OPENAI_API_BASE = "https://api.openai.com/v1"
@@ -83,6 +87,7 @@ class OpenAICompatBackend:
         self.response_format = response_format
         self.context_tokens = context_tokens or DEFAULT_CONTEXT_TOKENS
         self.seed = seed
+        self.sampling_extras = dict(COMPATIBLE_SERVER_SAMPLING) if self.server else {}
         if recorder is None and recordings is not None:
             recorder = Recorder(recordings, record_mode)  # type: ignore[arg-type]
         self.recorder = recorder
@@ -122,22 +127,31 @@ class OpenAICompatBackend:
             name="replay",
             recorder=recorder,
         )
+        # A replay must send what the recordings sent: the request body is the key.
         recorded_max_tokens = recorder.request_default("max_tokens")
         if isinstance(recorded_max_tokens, int):
             backend.default_max_tokens = recorded_max_tokens
+        backend.sampling_extras = {
+            name: value
+            for name in COMPATIBLE_SERVER_SAMPLING
+            if (value := recorder.request_default(name)) is not None
+        }
         return backend
 
     def _request(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         if self.response_format == "json_object" and "response_format" in kwargs:
             kwargs["response_format"] = as_json_object_schema(kwargs["response_format"])
         kwargs.setdefault("seed", self.seed)
+        if self.sampling_extras:
+            kwargs["extra_body"] = {**self.sampling_extras, **kwargs.get("extra_body", {})}
         return kwargs
 
     def create(self, **kwargs: Any) -> Any:
-        return self._client.chat.completions.create(**self._request(kwargs))
+        return repair_json_strings(self._client.chat.completions.create(**self._request(kwargs)))
 
     async def acreate(self, **kwargs: Any) -> Any:
-        return await self._async_client.chat.completions.create(**self._request(kwargs))
+        completion = await self._async_client.chat.completions.create(**self._request(kwargs))
+        return repair_json_strings(completion)
 
     def session(
         self, name: str, metadata: dict[str, Any]
