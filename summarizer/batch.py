@@ -1627,6 +1627,13 @@ def _run_command(
     retry_failed: bool,
 ) -> tuple[BatchReport, list[str]]:
     display, hook = progress_display(len(items), enabled=progress)
+    backend = summarizer.backend
+    unpriced = store.prices.cost(backend.name, backend.model, 1, 1) is None
+    if budget is not None and unpriced:
+        display.console.print(
+            f"summarizer: warning: model {backend.model!r} has no price in the price table; "
+            "--budget cannot limit its calls (see --prices)"
+        )
     with display:
         if via == "openai-batch":
             from summarizer.openai_batch import run_openai_batch

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
@@ -28,6 +29,20 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def configure(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log transport retries and re-asks.")
+    ] = False,
+) -> None:
+    """Typed, verifiable structured summaries of news about wars, aid and arms transfers."""
+    # instructor logs an expected outcome (re-asks used up) as an ERROR; the result already
+    # reports it in provenance.rejected, so the terminal stays quiet unless asked.
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
+    if not verbose:
+        logging.getLogger("instructor").setLevel(logging.CRITICAL)
 
 
 class OutputFormat(StrEnum):

@@ -3,8 +3,9 @@
 `summarizer batch --via openai-batch` and `summarizer batchfile build|ingest` use one JSONL
 request format, the Batch API's: one line per request,
 `{"custom_id", "method": "POST", "url": "/v1/chat/completions", "body": {...}}`, where the
-body is exactly the chat request the realtime pipeline sends for that article (captured from
-the pipeline through instructor and the backend, not rebuilt by hand). vLLM's
+body is exactly the chat request the realtime pipeline sends for that article: captured from
+the pipeline through instructor and the backend, then serialized by the official SDK into a
+recording transport, never rebuilt by hand. vLLM's
 `python -m vllm.entrypoints.openai.run_batch -i requests.jsonl -o answers.jsonl` reads the
 same lines and writes the same output format.
 
@@ -28,9 +29,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import functools
 import hashlib
 import json
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -38,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import instructor
 import openai
 from instructor.core.exceptions import InstructorRetryException
@@ -97,8 +101,10 @@ def _captured_in(error: BaseException | None) -> _Captured | None:
 def chat_body(backend: Any, kwargs: Mapping[str, Any]) -> dict[str, Any]:
     """The JSON body the backend's SDK call would send for these create() kwargs.
 
-    OpenAI-compatible backends turn the schema hint into `response_format` and add the
-    seed; that transformation is the backend's own, so it is reused, not copied.
+    The backend's own request transformation runs first (schema hint -> `response_format`,
+    seed, `extra_body` options); then the official SDK serializes the request exactly as it
+    would for the wire (merging `extra_body`, dropping unset values), into a transport that
+    records the body instead of sending it.
     """
     prepared = copy.deepcopy(dict(kwargs))
     transform = getattr(backend, "_request", None)
@@ -106,7 +112,34 @@ def chat_body(backend: Any, kwargs: Mapping[str, Any]) -> dict[str, Any]:
         prepared = transform(prepared)
     else:
         prepared.pop(_SCHEMA_KWARG, None)
-    body: dict[str, Any] = json.loads(json.dumps(prepared, default=str))
+    return _serialized(prepared)
+
+
+_capture = threading.local()
+
+
+def _record_body(request: httpx.Request) -> httpx.Response:
+    _capture.body = json.loads(request.content)
+    return httpx.Response(418, json={"error": {"message": "captured, not sent"}})
+
+
+@functools.cache
+def _capturing_client() -> openai.OpenAI:
+    return openai.OpenAI(
+        base_url="http://capture.invalid/v1",
+        api_key="capture",
+        max_retries=0,
+        http_client=httpx.Client(transport=httpx.MockTransport(_record_body)),
+    )
+
+
+def _serialized(kwargs: dict[str, Any]) -> dict[str, Any]:
+    _capture.body = None
+    with contextlib.suppress(openai.APIStatusError):  # the recorder always answers 418
+        _capturing_client().chat.completions.create(**kwargs)
+    body = _capture.body
+    if not isinstance(body, dict):
+        raise RuntimeError("the SDK sent no JSON body")
     return body
 
 

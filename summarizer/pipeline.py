@@ -99,16 +99,18 @@ class _Tally:
     article_id: str
     model: str
     on_call: CallHook | None
-    calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     completions: list[Any] = field(default_factory=list)
+
+    @property
+    def calls(self) -> int:
+        return len(self.completions)
 
     def count(self, completion: Any) -> Any:
         usage = getattr(completion, "usage", None)
         prompt = getattr(usage, "prompt_tokens", 0) or 0
         answer = getattr(usage, "completion_tokens", 0) or 0
-        self.calls += 1
         self.completions.append(completion)
         self.prompt_tokens += prompt
         self.completion_tokens += answer
@@ -135,12 +137,9 @@ class _PartResult:
 # --- splitting long articles -------------------------------------------------------------
 
 
-def split_paragraphs(text: str) -> list[tuple[int, str]]:
-    """Paragraphs with their offsets; a paragraph ends at a blank line."""
-    parts = []
-    for match in re.finditer(r"\S(?:.*?\S)?(?=\n\s*\n|\s*\Z)", text, flags=re.DOTALL):
-        parts.append((match.start(), match.group()))
-    return parts
+def split_paragraphs(text: str) -> list[str]:
+    """The paragraphs of `text`; a paragraph ends at a blank line."""
+    return [paragraph.strip() for paragraph in re.split(r"\n\s*\n", text) if paragraph.strip()]
 
 
 def split_article(text: str, budget: int, count_tokens: Callable[[str], int]) -> list[str]:
@@ -151,7 +150,7 @@ def split_article(text: str, budget: int, count_tokens: Callable[[str], int]) ->
     if count_tokens(text) <= budget:
         return [text]
     pieces: list[str] = []
-    for _, paragraph in split_paragraphs(text):
+    for paragraph in split_paragraphs(text):
         if count_tokens(paragraph) <= budget:
             pieces.append(paragraph)
         else:

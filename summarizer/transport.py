@@ -27,6 +27,7 @@ import asyncio
 import email.utils
 import logging
 import math
+import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -209,14 +210,18 @@ def _retry_condition(policy: RetryPolicy) -> tenacity.retry_base:
     )
 
 
+def backoff_seconds(policy: RetryPolicy, attempt: int) -> float:
+    """Exponential backoff with jitter after `attempt` (written out: tenacity renamed the
+    parameters of its own version between majors)."""
+    exponential = policy.initial_backoff * 2 ** max(attempt - 1, 0)
+    return float(min(exponential + random.uniform(0, policy.jitter), policy.max_backoff))
+
+
 class _Wait:
     """tenacity wait: the server's Retry-After when it sent one, else exponential backoff."""
 
     def __init__(self, policy: RetryPolicy) -> None:
         self._policy = policy
-        self._backoff = tenacity.wait_exponential_jitter(
-            initial=policy.initial_backoff, max=policy.max_backoff, jitter=policy.jitter
-        )
 
     def __call__(self, state: tenacity.RetryCallState) -> float:
         response = _outcome_response(state)
@@ -224,7 +229,7 @@ class _Wait:
             asked = retry_after_seconds(response.headers)
             if asked is not None:
                 return asked
-        return float(self._backoff(state))
+        return backoff_seconds(self._policy, state.attempt_number)
 
 
 class _Stop:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,20 @@ def default_model_path() -> Path:
             "or pass --model path/to/model.gguf"
         ) from None
     return Path(packaged.assemble())
+
+
+@contextlib.contextmanager
+def native_stderr_silenced() -> Iterator[None]:
+    """Silence C-level stderr: llama.cpp prints load notices even with verbose=False."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 class LocalBackend:
@@ -64,13 +80,14 @@ class LocalBackend:
         self.mode = mode or instructor.Mode.JSON_SCHEMA
         self.context_tokens = context_tokens or DEFAULT_CONTEXT_TOKENS
         self._lock = threading.Lock()
-        self._llama = Llama(
-            model_path=str(path),
-            n_ctx=self.context_tokens,
-            n_threads=threads or os.cpu_count() or 1,
-            seed=seed,
-            verbose=False,
-        )
+        with native_stderr_silenced():
+            self._llama = Llama(
+                model_path=str(path),
+                n_ctx=self.context_tokens,
+                n_threads=threads or os.cpu_count() or 1,
+                seed=seed,
+                verbose=False,
+            )
 
     def create(self, **kwargs: Any) -> Any:
         kwargs["response_format"] = as_json_object_schema(kwargs.get("response_format"))
