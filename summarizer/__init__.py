@@ -4,8 +4,8 @@
     >>> result = summarize("fixtures/articles/000_nk-missiles-russia.txt")
     >>> result.aid[0].amount.amount
 
-The public API is `summarize`, `asummarize`, `Summarizer` and the record types of
-`summarizer.schemas`.
+The public API is `summarize`, `asummarize`, `Summarizer`, `summarize_many` (many articles,
+async, with a store) and the record types of `summarizer.schemas`.
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -34,4 +34,6 @@ __all__ = [
     "__version__",
     "asummarize",
     "summarize",
+    "summarize_many",
+    "summarize_many_sync",
 ]

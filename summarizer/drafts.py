@@ -13,6 +13,8 @@ context is given, and article text must never be interpreted as a template.
 from __future__ import annotations
 
 import contextlib
+import copy
+import functools
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -154,6 +156,11 @@ def grounded_in(scope: GroundingScope) -> Iterator[None]:
         _scope.reset(token)
 
 
+@functools.cache
+def _default_schema(model: type[BaseModel]) -> dict[str, Any]:
+    return BaseModel.model_json_schema.__func__(model)  # type: ignore[attr-defined,no-any-return]
+
+
 class Draft(_Draft):
     """The model's whole answer for one article (or one part of a long article)."""
 
@@ -163,6 +170,13 @@ class Draft(_Draft):
     aid: list[DraftAid] = Field(max_length=_RECORDS)
     transfers: list[DraftTransfer] = Field(max_length=_RECORDS)
     quotes: list[DraftQuote] = Field(max_length=_RECORDS)
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The schema, built once: instructor asks for it on every call (a hot path)."""
+        if args or kwargs:
+            return super().model_json_schema(*args, **kwargs)
+        return copy.deepcopy(_default_schema(cls))
 
     def records(self) -> Iterator[tuple[RecordKind, int, DraftRecord]]:
         for kind, field_name in RECORD_FIELDS.items():

@@ -66,7 +66,6 @@ from summarizer.store import Job, PriceTable, Store
 VIA = "openai-batch"
 ENDPOINT = "/v1/chat/completions"
 PROVIDER = "openai-batch"
-_SCHEMA_KWARG = "constrain_to_schema"  # summarizer.backends.SCHEMA_KWARG
 MAX_BATCH_REQUESTS = 50_000
 MAX_BATCH_BYTES = 200 * 2**20
 _FINAL_STATES = frozenset({"completed", "failed", "expired", "cancelled"})
@@ -101,18 +100,12 @@ def _captured_in(error: BaseException | None) -> _Captured | None:
 def chat_body(backend: Any, kwargs: Mapping[str, Any]) -> dict[str, Any]:
     """The JSON body the backend's SDK call would send for these create() kwargs.
 
-    The backend's own request transformation runs first (schema hint -> `response_format`,
-    seed, `extra_body` options); then the official SDK serializes the request exactly as it
+    The backend's own request preparation runs first (its `response_format` form, seed,
+    `extra_body` options); then the official SDK serializes the request exactly as it
     would for the wire (merging `extra_body`, dropping unset values), into a transport that
     records the body instead of sending it.
     """
-    prepared = copy.deepcopy(dict(kwargs))
-    transform = getattr(backend, "_request", None)
-    if callable(transform):
-        prepared = transform(prepared)
-    else:
-        prepared.pop(_SCHEMA_KWARG, None)
-    return _serialized(prepared)
+    return _serialized(backend.prepare_request(copy.deepcopy(dict(kwargs))))
 
 
 _capture = threading.local()

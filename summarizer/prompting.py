@@ -39,6 +39,11 @@ def _template_source(name: str) -> str:
 
 
 @cache
+def _template(name: str) -> jinja2.Template:
+    return _environment.from_string(_template_source(name))
+
+
+@cache
 def load_prompt() -> Prompt:
     """The extraction prompt: its id, the sha256 of its files, and the rendered system text."""
     digest = hashlib.sha256()
@@ -48,7 +53,7 @@ def load_prompt() -> Prompt:
         digest.update(_template_source(name).encode("utf-8"))
         digest.update(b"\0")
     example = json.loads(_template_source("extract.example.json"))
-    system = _environment.from_string(_template_source("extract.system.j2")).render(
+    system = _template("extract.system.j2").render(
         example_answer=json.dumps(example, ensure_ascii=False)
     )
     return Prompt(id=PROMPT_ID, sha256=digest.hexdigest(), system=system.strip())
@@ -58,7 +63,7 @@ def build_messages(
     text: str, meta: ArticleMeta, *, part_number: int = 1, part_count: int = 1
 ) -> list[dict[str, str]]:
     """The chat messages asking the model to extract records from `text`."""
-    user = _environment.from_string(_template_source("extract.user.j2")).render(
+    user = _template("extract.user.j2").render(
         text=text, meta=meta, part_number=part_number, part_count=part_count
     )
     return [

@@ -275,3 +275,24 @@ def test_async_path_gives_the_same_summary() -> None:
             sync_result = s.summarize(EXAMPLE)
         async_result = asyncio.run(_asummarize(server.base_url))
     assert async_result.model_dump() == sync_result.model_dump()
+
+
+def test_cli_markdown_output_has_a_table_per_record_type(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from summarizer.cli import app
+
+    out = tmp_path / "summary.md"
+    with scripted_server([completion(answer())]) as server:
+        result = CliRunner().invoke(
+            app,
+            ["summarize", str(EXAMPLE), "--format", "md", "--out", str(out),
+             "--base-url", server.base_url, "--model", "scripted-model"],
+        )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    markdown = out.read_text(encoding="utf-8")
+    assert markdown.startswith("# 000_nk-missiles-russia\n")
+    for heading in ("## Events", "## Weapons transfers", "## Quotes"):
+        assert heading in markdown
+    assert "| missile_strike | Dec. 30, 2023 (2023-12-30, day) | Russia |" in markdown
+    assert "## Aid" not in markdown  # no aid records, no empty table

@@ -89,9 +89,14 @@ class LocalBackend:
                 verbose=False,
             )
 
-    def create(self, **kwargs: Any) -> Any:
+    def prepare_request(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """llama.cpp's arguments for instructor's `kwargs` (its response-format form)."""
         kwargs["response_format"] = as_json_object_schema(kwargs.get("response_format"))
         kwargs.pop("model", None)
+        return kwargs
+
+    def create(self, **kwargs: Any) -> Any:
+        kwargs = self.prepare_request(kwargs)
         with self._lock:
             completion = self._llama.create_chat_completion_openai_v1(**kwargs)
         return repair_json_strings(completion)

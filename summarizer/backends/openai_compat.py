@@ -13,6 +13,7 @@ and LM Studio also take OpenAI's own form: `response_format="json_schema"`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 from pathlib import Path
@@ -99,13 +100,8 @@ class OpenAICompatBackend:
             timeout=timeout,
             http_client=build_http_client(policy=policy, recorder=recorder, timeout=timeout),
         )
-        self._async_client = openai.AsyncOpenAI(
-            base_url=self.base_url,
-            api_key=api_key,
-            max_retries=0,
-            timeout=timeout,
-            http_client=build_async_http_client(policy=policy, recorder=recorder, timeout=timeout),
-        )
+        self._async_settings = (api_key, policy, timeout)
+        self._async_clients: dict[int, openai.AsyncOpenAI] = {}
 
     @classmethod
     def for_replay(
@@ -138,7 +134,8 @@ class OpenAICompatBackend:
         }
         return backend
 
-    def _request(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+    def prepare_request(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The SDK arguments for instructor's `kwargs`: wire format, seed, server extras."""
         if self.response_format == "json_object" and "response_format" in kwargs:
             kwargs["response_format"] = as_json_object_schema(kwargs["response_format"])
         kwargs.setdefault("seed", self.seed)
@@ -147,11 +144,29 @@ class OpenAICompatBackend:
         return kwargs
 
     def create(self, **kwargs: Any) -> Any:
-        return repair_json_strings(self._client.chat.completions.create(**self._request(kwargs)))
+        completion = self._client.chat.completions.create(**self.prepare_request(kwargs))
+        return repair_json_strings(completion)
 
     async def acreate(self, **kwargs: Any) -> Any:
-        completion = await self._async_client.chat.completions.create(**self._request(kwargs))
+        client = self._async_client_for_this_loop()
+        completion = await client.chat.completions.create(**self.prepare_request(kwargs))
         return repair_json_strings(completion)
+
+    def _async_client_for_this_loop(self) -> openai.AsyncOpenAI:
+        """An async client belongs to the event loop it first ran in; one per loop."""
+        loop = id(asyncio.get_running_loop())
+        if loop not in self._async_clients:
+            api_key, policy, timeout = self._async_settings
+            self._async_clients[loop] = openai.AsyncOpenAI(
+                base_url=self.base_url,
+                api_key=api_key,
+                max_retries=0,
+                timeout=timeout,
+                http_client=build_async_http_client(
+                    policy=policy, recorder=self.recorder, timeout=timeout
+                ),
+            )
+        return self._async_clients[loop]
 
     def session(
         self, name: str, metadata: dict[str, Any]
