@@ -16,6 +16,7 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0+source"
 
 from summarizer.api import Summarizer, asummarize, summarize
+from summarizer.batch import summarize_many, summarize_many_sync
 from summarizer.schemas import (
     AidFigure,
     ArticleSummary,
