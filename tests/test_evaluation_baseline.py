@@ -1,6 +1,8 @@
 """The gate: no change may make the recorded model's extraction worse than the baseline.
 
-The baseline (fixtures/evaluation-baseline.json) is written by
+The recorded model is the embedded 270M one, which grounds almost nothing: its record F1s
+are a floor. The share of articles summarized and the summaries' ROUGE-L still move when a
+change breaks the pipeline. The baseline (fixtures/evaluation-baseline.json) is written by
 `python scripts/evaluate_baseline.py` from a replay of fixtures/recordings/.
 """
 
@@ -10,7 +12,7 @@ import json
 from pathlib import Path
 
 from summarizer import Summarizer
-from summarizer.evaluation import evaluate_model, f1_table, regressions
+from summarizer.evaluation import evaluate_model, gate_numbers, regressions
 
 ROOT = Path(__file__).parent.parent
 BASELINE = json.loads((ROOT / "fixtures" / "evaluation-baseline.json").read_text())
@@ -22,13 +24,12 @@ def test_no_f1_falls_below_the_committed_baseline() -> None:
         score = evaluate_model(
             ROOT / "fixtures" / "gold", ROOT / "fixtures" / "articles", summarizer.summarize
         )
-    assert regressions(BASELINE["f1"], f1_table(score), BASELINE["tolerance"]) == []
+    assert regressions(BASELINE["numbers"], gate_numbers(score), BASELINE["tolerance"]) == []
 
 
 def test_the_gate_trips_on_a_drop() -> None:
-    baseline = {"events": {"fields": 0.5, "records": None}}
-    assert regressions(baseline, {"events": {"fields": 0.47, "records": 0.1}}, 0.02) == [
-        "events fields F1 fell from 0.500 to 0.470"
-    ]
-    assert regressions(baseline, {"events": {"fields": 0.49}}, 0.02) == []
-    assert regressions(baseline, {}, 0.02) == ["events fields F1 fell from 0.500 to 0.000"]
+    baseline = {"events.fields.f1": 0.5, "events.records.f1": None}
+    current = {"events.fields.f1": 0.47, "events.records.f1": 0.1}
+    assert regressions(baseline, current, 0.02) == ["events.fields.f1 fell from 0.500 to 0.470"]
+    assert regressions(baseline, {"events.fields.f1": 0.49}, 0.02) == []
+    assert regressions(baseline, {}, 0.02) == ["events.fields.f1 fell from 0.500 to 0.000"]
