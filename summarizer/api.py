@@ -25,6 +25,15 @@ Source = str | Path | Article
 _MAX_PATH_LENGTH = 4096
 
 
+def _names_a_file(source: str) -> bool:
+    if len(source) >= _MAX_PATH_LENGTH or "\n" in source:
+        return False
+    try:
+        return Path(source).exists()
+    except OSError:  # e.g. a one-line text longer than a file name may be
+        return False
+
+
 def load_source(source: Source, *, published: str | dt.date | None = None) -> Article:
     """An `Article` from a path, raw text or an `Article` (`published` overrides its date)."""
     if isinstance(source, Article):
@@ -34,9 +43,7 @@ def load_source(source: Source, *, published: str | dt.date | None = None) -> Ar
         return Article(
             source.text, source.meta.model_copy(update={"published": date}), source.header
         )
-    if isinstance(source, Path) or (
-        len(source) < _MAX_PATH_LENGTH and "\n" not in source and Path(source).exists()
-    ):
+    if isinstance(source, Path) or _names_a_file(source):
         return read_article(source, published=published)
     digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:12]
     return article_from_text(source, article_id=f"text-{digest}", published=published)

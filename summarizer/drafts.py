@@ -20,6 +20,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+import instructor
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from summarizer.schemas import (
@@ -161,7 +162,10 @@ def _default_schema(model: type[BaseModel]) -> dict[str, Any]:
     return BaseModel.model_json_schema.__func__(model)  # type: ignore[attr-defined,no-any-return]
 
 
-class Draft(_Draft):
+# Deriving from instructor's schema base keeps instructor from wrapping the class in a new
+# subclass on every call, so the schema is built once and no classes pile up. (The
+# docstring is part of the schema the model sees, and of the recordings' keys.)
+class Draft(_Draft, instructor.OpenAISchema):
     """The model's whole answer for one article (or one part of a long article)."""
 
     summary: str = Field(description="2 to 4 neutral sentences summarizing the article.")
