@@ -339,7 +339,9 @@ class _Normalizer:
 
     def quote(self, d: DraftQuote) -> Quote | None:
         span = locate(d.text, self.text, threshold=QUOTE_FUZZY_THRESHOLD)
-        if span is None:
+        if span is None:  # found in its part, but not in the whole article's text
+            reason = "quote text not found in the whole article; dropped"
+            self.notes.append(Rejection(kind="quote", reason=reason, raw=d.model_dump_json()))
             return None
         return Quote(
             speaker=d.speaker,
@@ -391,6 +393,13 @@ class Pipeline:
             "max_tokens": self.max_tokens,
         }
 
+    def _part_requests(self, article: Article) -> list[tuple[str, dict[str, Any]]]:
+        parts = self.parts(article)
+        return [
+            (part, self.request(article, part, number, len(parts)))
+            for number, part in enumerate(parts, start=1)
+        ]
+
     def _scope(self, article: Article, part: str) -> GroundingScope:
         published = article.meta.published.isoformat() if article.meta.published else None
         return GroundingScope(text=part, published=published)
@@ -430,8 +439,8 @@ class Pipeline:
             draft, malformed = parse_leniently(answer_text(answers[-1]))
         except ExtractionError as failure:
             raise ExtractionError(f"{article.meta.id}: {failure}") from None
-        published = article.meta.published.isoformat() if article.meta.published else None
-        kept, unsupported = partition_draft(draft, part, published=published)
+        scope = self._scope(article, part)
+        kept, unsupported = partition_draft(draft, scope.text, published=scope.published)
         return _PartResult(kept, [*notes, *malformed, *unsupported])
 
     def _extract(self, article: Article, tally: _Tally) -> list[_PartResult]:
@@ -439,15 +448,12 @@ class Pipeline:
             create=lambda **kw: tally.count(self.backend.create(**kw)), mode=self.backend.mode
         )
         results = []
-        parts = self.parts(article)
-        for number, part in enumerate(parts, start=1):
+        for part, request in self._part_requests(article):
             first_answer = len(tally.completions)
             try:
                 with grounded_in(self._scope(article, part)):
                     draft = create(
-                        response_model=Draft,
-                        max_retries=self.settings.max_reasks,
-                        **self.request(article, part, number, len(parts)),
+                        response_model=Draft, max_retries=self.settings.max_reasks, **request
                     )
                 results.append(_PartResult(draft))
             except (InstructorRetryException, IncompleteOutputException, openai.APIError) as error:
@@ -461,15 +467,12 @@ class Pipeline:
 
         create = instructor.patch(create=counted, mode=self.backend.mode)
         results = []
-        parts = self.parts(article)
-        for number, part in enumerate(parts, start=1):
+        for part, request in self._part_requests(article):
             first_answer = len(tally.completions)
             try:
                 with grounded_in(self._scope(article, part)):
                     draft = await create(  # type: ignore[misc]  # patch() keeps sync types
-                        response_model=Draft,
-                        max_retries=self.settings.max_reasks,
-                        **self.request(article, part, number, len(parts)),
+                        response_model=Draft, max_retries=self.settings.max_reasks, **request
                     )
                 results.append(_PartResult(draft))
             except (InstructorRetryException, IncompleteOutputException, openai.APIError) as error:
@@ -506,7 +509,7 @@ class Pipeline:
         draft = merge_drafts([r.draft for r in results])
         normalizer = _Normalizer(article)
         quotes = [normalizer.quote(q) for q in draft.quotes]
-        summary = ArticleSummary(
+        return ArticleSummary(
             article=article.meta,
             summary=draft.summary.strip(),
             events=_unique([normalizer.event(e) for e in draft.events]),
@@ -530,7 +533,6 @@ class Pipeline:
                 rejected=[r for result in results for r in result.rejected] + normalizer.notes,
             ),
         )
-        return summary
 
 
 def iter_evidence(summary: ArticleSummary) -> Iterator[tuple[str, int, int]]:
