@@ -72,6 +72,7 @@ class Summarizer:
         max_reasks: int = 2,
         context_tokens: int | None = None,
         seed: int = 0,
+        response_format: str = "json_object",
         on_call: CallHook | None = None,
     ) -> None:
         if backend is None or isinstance(backend, str):
@@ -86,6 +87,7 @@ class Summarizer:
                 retry=retry,
                 context_tokens=context_tokens,
                 seed=seed,
+                response_format=response_format,
             )
         settings = Settings(
             temperature=temperature,

@@ -114,6 +114,13 @@ def summarize(
     max_tokens: Annotated[int | None, typer.Option(help="Token limit of one answer.")] = None,
     max_reasks: Annotated[int, typer.Option(help="Re-asks after a validation failure.")] = 2,
     context_tokens: ContextOption = None,
+    response_format: Annotated[
+        str,
+        typer.Option(
+            help="How a compatible server gets the schema: json_object (llama.cpp's form) "
+            "or json_schema (OpenAI's form: vLLM, Ollama, LM Studio)."
+        ),
+    ] = "json_object",
 ) -> None:
     """Summarize one article into a typed, verified ArticleSummary (JSON or Markdown)."""
     from summarizer.api import Summarizer
@@ -130,6 +137,7 @@ def summarize(
             max_tokens=max_tokens,
             max_reasks=max_reasks,
             context_tokens=context_tokens,
+            response_format=response_format,
         ) as summarizer:
             result = summarizer.summarize(article)
     except SummarizerError as error:

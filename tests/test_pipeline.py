@@ -296,3 +296,21 @@ def test_cli_markdown_output_has_a_table_per_record_type(tmp_path: Path) -> None
         assert heading in markdown
     assert "| missile_strike | Dec. 30, 2023 (2023-12-30, day) | Russia |" in markdown
     assert "## Aid" not in markdown  # no aid records, no empty table
+
+
+@pytest.mark.parametrize("wire", ["json_object", "json_schema"])
+def test_compatible_servers_get_the_schema_in_the_chosen_wire_form(wire: str) -> None:
+    with (
+        scripted_server([completion(answer())]) as server,
+        summarizer_for(server.base_url, response_format=wire) as s,
+    ):
+        s.summarize(EXAMPLE)
+    body = server.requests[0].json()
+    response_format = body["response_format"]
+    assert response_format["type"] == wire
+    schema = response_format["schema" if wire == "json_object" else "json_schema"]
+    if wire == "json_schema":
+        schema = schema["schema"]
+    assert schema["title"] == "Draft" and "events" in schema["required"]
+    assert body["repeat_penalty"] == 1.0 and body["temperature"] == 0.0 and body["seed"] == 0
+    assert "Draft" not in body["messages"][0]["content"]  # the schema is not pasted as text
