@@ -43,7 +43,7 @@ _LIST = 12
 _RECORDS = 20
 
 
-def _name(description: str | None = None) -> Any:
+def _optional(description: str | None = None) -> Any:
     return Field(default=None, description=description)
 
 
@@ -67,15 +67,15 @@ class DraftAttribution(_Draft):
 class DraftEvent(_Draft):
     evidence: list[str] = _evidence()
     kind: EventKind
-    date: str | None = _name("The date as written in the article.")
-    attacker: str | None = _name()
-    target: str | None = _name()
-    location: str | None = _name()
-    country: str | None = _name()
+    date: str | None = _optional("The date as written in the article.")
+    attacker: str | None = _optional()
+    target: str | None = _optional()
+    location: str | None = _optional()
+    country: str | None = _optional()
     weapons: list[str] = _texts()
-    munitions: str | None = _name("How many missiles/drones/shells, as written.")
-    killed: str | None = _name("Number killed, as written.")
-    injured: str | None = _name("Number injured, as written.")
+    munitions: str | None = _optional("How many missiles/drones/shells, as written.")
+    killed: str | None = _optional("Number killed, as written.")
+    injured: str | None = _optional("Number injured, as written.")
     description: str
     attribution: DraftAttribution | None = None
 
@@ -84,13 +84,13 @@ class DraftAid(_Draft):
     evidence: list[str] = _evidence()
     donor: str
     recipient: str
-    amount: str | None = _name("The amount as written, e.g. '$250 million'.")
+    amount: str | None = _optional("The amount as written, e.g. '$250 million'.")
     aid_type: AidType = "unspecified"
     stage: AidStage
     scope: AidScope = "unspecified"
-    mechanism: str | None = _name()
+    mechanism: str | None = _optional()
     items: list[str] = _texts(30)
-    date: str | None = _name("The date as written in the article.")
+    date: str | None = _optional("The date as written in the article.")
     description: str
     attribution: DraftAttribution | None = None
 
@@ -100,19 +100,19 @@ class DraftTransfer(_Draft):
     supplier: str
     recipient: str
     weapon: str = Field(description="The weapon as described in the article.")
-    designation: str | None = _name("Model name, e.g. 'HIMARS'.")
+    designation: str | None = _optional("Model name, e.g. 'HIMARS'.")
     category: WeaponCategory = "other"
-    quantity: str | None = _name("How many, as written.")
-    value: str | None = _name("Money value as written.")
+    quantity: str | None = _optional("How many, as written.")
+    value: str | None = _optional("Money value as written.")
     status: TransferStatus
-    date: str | None = _name("The date as written in the article.")
+    date: str | None = _optional("The date as written in the article.")
     description: str
     attribution: DraftAttribution | None = None
 
 
 class DraftQuote(_Draft):
     speaker: str
-    speaker_role: str | None = _name()
+    speaker_role: str | None = _optional()
     text: str = Field(description="The quoted words, copied exactly from the article.")
 
 
