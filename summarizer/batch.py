@@ -1634,6 +1634,16 @@ def _run_command(
             f"summarizer: warning: model {backend.model!r} has no price in the price table; "
             "--budget cannot limit its calls (see --prices)"
         )
+    shared: dict[str, Any] = {
+        "summarizer": summarizer,
+        "store": store,
+        "concurrency": concurrency,
+        "rpm": rpm,
+        "tpm": tpm,
+        "budget": budget,
+        "on_progress": hook,
+        "retry_failed": retry_failed,
+    }
     with display:
         if via == "openai-batch":
             from summarizer.openai_batch import run_openai_batch
@@ -1644,32 +1654,7 @@ def _run_command(
                 display.console.print(f"summarizer: batch {remote.id}: {remote.status}{done}")
 
             run = run_openai_batch(
-                items,
-                out,
-                summarizer=summarizer,
-                store=store,
-                concurrency=concurrency,
-                rpm=rpm,
-                tpm=tpm,
-                budget=budget,
-                poll_interval=poll_interval,
-                on_status=status,
-                on_progress=hook,
-                retry_failed=retry_failed,
+                items, out, poll_interval=poll_interval, on_status=status, **shared
             )
             return run.report, run.notes
-        report = asyncio.run(
-            run_batch(
-                items,
-                out,
-                summarizer=summarizer,
-                store=store,
-                concurrency=concurrency,
-                rpm=rpm,
-                tpm=tpm,
-                budget=budget,
-                on_progress=hook,
-                retry_failed=retry_failed,
-            )
-        )
-        return report, []
+        return asyncio.run(run_batch(items, out, **shared)), []

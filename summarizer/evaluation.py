@@ -682,13 +682,7 @@ def _ordered(spec: RecordSpec, by_field: Mapping[str, Counts]) -> dict[str, Coun
 
 def grounding_counts(pred: ArticleSummary, text: str) -> Grounding:
     """How many predicted evidence and quote spans are verbatim at their offsets."""
-    spans: list[tuple[str, int, int]] = [
-        (evidence.quote, evidence.start, evidence.end)
-        for records in (pred.events, pred.aid, pred.transfers)
-        for record in records
-        for evidence in record.evidence
-    ]
-    spans.extend((quote.text, quote.start, quote.end) for quote in pred.quotes)
+    spans = list(pred.evidence_spans())
     grounded = sum(
         1
         for quote, start, end in spans

@@ -114,7 +114,7 @@ def _folded_article(text: str) -> FoldedText:
 
 @lru_cache(maxsize=64)
 def _article_words(text: str) -> frozenset[str]:
-    return frozenset(word.casefold() for word in _WORD.findall(fold(text).folded))
+    return frozenset(word.casefold() for word in _WORD.findall(_folded_article(text).folded))
 
 
 def clean_quote(quote: str) -> str:

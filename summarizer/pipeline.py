@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,7 +46,7 @@ from summarizer.errors import ExtractionError, TransportError, TruncatedOutputEr
 from summarizer.grounding import QUOTE_FUZZY_THRESHOLD, locate, partition_draft
 from summarizer.normalization import canonical_entity, parse_date, parse_money, parse_quantity
 from summarizer.prompting import build_messages, load_prompt
-from summarizer.recording import find_replay_miss
+from summarizer.recording import find_replay_miss, scrub_text
 from summarizer.schemas import (
     SCHEMA_VERSION,
     AidFigure,
@@ -65,7 +65,6 @@ from summarizer.schemas import (
 
 # Room kept for the system prompt, the schema and the chat template around the article.
 PROMPT_OVERHEAD_TOKENS = 3000
-_SECRET = re.compile(r"(sk-[A-Za-z0-9_-]{8,}|Bearer\s+\S+)")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -219,7 +218,7 @@ def parse_leniently(raw: str) -> tuple[Draft, list[Rejection]]:
 
 def redact(message: str) -> str:
     """Error text from a server may echo a key; it never reaches logs or outputs."""
-    return _SECRET.sub("[redacted]", message).splitlines()[0] if message else message
+    return scrub_text(message).splitlines()[0] if message else message
 
 
 # --- from drafts to records ----------------------------------------------------------------
@@ -533,13 +532,3 @@ class Pipeline:
                 rejected=[r for result in results for r in result.rejected] + normalizer.notes,
             ),
         )
-
-
-def iter_evidence(summary: ArticleSummary) -> Iterator[tuple[str, int, int]]:
-    """Every (quote, start, end) a summary claims, records' evidence and quotes alike."""
-    for field_name in ("events", "aid", "transfers"):
-        for record in getattr(summary, field_name):
-            for evidence in record.evidence:
-                yield evidence.quote, evidence.start, evidence.end
-    for quote in summary.quotes:
-        yield quote.text, quote.start, quote.end

@@ -9,6 +9,7 @@ check on its own; checks that need the article live in `grounding`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -238,6 +239,15 @@ class ArticleSummary(_Strict):
     transfers: list[WeaponsTransfer] = Field(default_factory=list)
     quotes: list[Quote] = Field(default_factory=list)
     provenance: Provenance
+
+    def evidence_spans(self) -> Iterator[tuple[str, int, int]]:
+        """Every (quote, start, end) this summary claims: records' evidence and quotes."""
+        for records in (self.events, self.aid, self.transfers):
+            for record in records:
+                for evidence in record.evidence:
+                    yield evidence.quote, evidence.start, evidence.end
+        for quote in self.quotes:
+            yield quote.text, quote.start, quote.end
 
 
 def article_summary_json_schema() -> dict[str, object]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
 import io
 import json
 import sys
@@ -18,6 +17,7 @@ import httpx
 import instructor
 import openai
 import pytest
+from helpers.benchmark_server import load_fake_openai
 from openai.types.chat import ChatCompletion
 
 from summarizer import batch as batch_module
@@ -45,18 +45,7 @@ from summarizer.store import Price, PriceTable, Store
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load_fake_server() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "fake_openai", ROOT / "benchmarks" / "fake_openai.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fake_openai"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-fake_openai = _load_fake_server()
+fake_openai = load_fake_openai()
 PRICES = PriceTable(models={"gpt-4o-mini": Price(1000.0, 1000.0)})  # big prices: visible costs
 
 

@@ -21,7 +21,6 @@ import pytest
 from summarizer import summarize
 from summarizer.articles import read_article
 from summarizer.backends.local import default_model_path
-from summarizer.pipeline import iter_evidence
 from summarizer.schemas import ArticleSummary
 
 pytestmark = pytest.mark.slow
@@ -34,7 +33,7 @@ SERVER_ARTICLE = ROOT / "fixtures" / "articles" / "023_wh-poltava-attack.txt"
 
 def assert_verified(summary: ArticleSummary, article_path: Path) -> None:
     text = read_article(article_path).text
-    for quote, start, end in iter_evidence(summary):
+    for quote, start, end in summary.evidence_spans():
         assert text[start:end] == quote
     assert summary.summary.strip()
     assert summary.provenance.usage.calls >= 1

@@ -3,14 +3,13 @@ documented /v1/files and /v1/batches endpoints (benchmarks/fake_openai.py)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.benchmark_server import load_fake_openai
 
 from summarizer.api import Summarizer
 from summarizer.batch import EXIT_OK, BatchItem, expand_inputs
@@ -32,19 +31,7 @@ from summarizer.transport import RetryPolicy
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load_fake_server() -> Any:
-    if "fake_openai" in sys.modules:
-        return sys.modules["fake_openai"]
-    path = ROOT / "benchmarks" / "fake_openai.py"
-    spec = importlib.util.spec_from_file_location("fake_openai", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fake_openai"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-fake_openai = _load_fake_server()
+fake_openai = load_fake_openai()
 PRICES = PriceTable(models={"gpt-4o-mini": Price(0.15, 0.60)})
 
 

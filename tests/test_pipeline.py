@@ -19,7 +19,7 @@ from summarizer.articles import read_article
 from summarizer.drafts import Draft
 from summarizer.errors import TransportError, TruncatedOutputError
 from summarizer.grounding import locate
-from summarizer.pipeline import iter_evidence, merge_drafts, split_article
+from summarizer.pipeline import merge_drafts, split_article
 from summarizer.transport import RetryPolicy
 
 EXAMPLE = Path(__file__).parent.parent / "fixtures" / "articles" / "000_nk-missiles-russia.txt"
@@ -100,7 +100,7 @@ def test_grounded_answer_becomes_a_verified_summary() -> None:
     with scripted_server([completion(answer())]) as server, summarizer_for(server.base_url) as s:
         result = s.summarize(article)
     assert len(server.requests) == 1
-    for quote, start, end in iter_evidence(result):
+    for quote, start, end in result.evidence_spans():
         assert article.text[start:end] == quote
     event = result.events[0]
     assert event.date is not None and event.date.start.isoformat() == "2023-12-30"
@@ -250,7 +250,7 @@ def test_long_article_is_split_and_offsets_refer_to_the_whole_text() -> None:
     assert [len(result.events), len(result.aid), len(result.transfers), len(result.quotes)] == [
         1, 1, 1, 1
     ]  # fmt: skip
-    for quote, start, end in iter_evidence(result):
+    for quote, start, end in result.evidence_spans():
         assert article.text[start:end] == quote
     assert result.aid[0].evidence[0].start > len(parts[0])  # from a later part, whole offsets
 

@@ -22,7 +22,6 @@ from helpers import chat_completion, scripted_server
 from summarizer import Summarizer
 from summarizer.articles import read_article
 from summarizer.errors import TruncatedOutputError
-from summarizer.pipeline import iter_evidence
 from summarizer.recording import ReplayMissError
 
 ROOT = Path(__file__).parent.parent
@@ -61,7 +60,7 @@ def test_every_recorded_article_replays_offline(article_path: Path, replayer: An
     assert result.provenance.usage.calls == len(reasons)
     assert result.provenance.model == recording["metadata"]["model"]
     assert result.provenance.prompt_sha256 == recording["metadata"]["prompt_sha256"]
-    for quote, start, end in iter_evidence(result):
+    for quote, start, end in result.evidence_spans():
         assert article.text[start:end] == quote
 
 

@@ -101,7 +101,7 @@ class OpenAICompatBackend:
             http_client=build_http_client(policy=policy, recorder=recorder, timeout=timeout),
         )
         self._async_settings = (api_key, policy, timeout)
-        self._async_clients: dict[int, openai.AsyncOpenAI] = {}
+        self._async_client: tuple[asyncio.AbstractEventLoop, openai.AsyncOpenAI] | None = None
 
     @classmethod
     def for_replay(
@@ -153,11 +153,11 @@ class OpenAICompatBackend:
         return repair_json_strings(completion)
 
     def _async_client_for_this_loop(self) -> openai.AsyncOpenAI:
-        """An async client belongs to the event loop it first ran in; one per loop."""
-        loop = id(asyncio.get_running_loop())
-        if loop not in self._async_clients:
+        """An async client belongs to the event loop it first ran in: a new loop gets a new one."""
+        loop = asyncio.get_running_loop()
+        if self._async_client is None or self._async_client[0] is not loop:
             api_key, policy, timeout = self._async_settings
-            self._async_clients[loop] = openai.AsyncOpenAI(
+            client = openai.AsyncOpenAI(
                 base_url=self.base_url,
                 api_key=api_key,
                 max_retries=0,
@@ -166,7 +166,8 @@ class OpenAICompatBackend:
                     policy=policy, recorder=self.recorder, timeout=timeout
                 ),
             )
-        return self._async_clients[loop]
+            self._async_client = (loop, client)
+        return self._async_client[1]
 
     def session(
         self, name: str, metadata: dict[str, Any]
