@@ -87,6 +87,8 @@ BaseUrlOption = Annotated[
 ModeOption = Annotated[
     str | None, typer.Option(help="instructor mode: tools | json | json_schema | md_json.")
 ]
+MaxTokensOption = Annotated[int | None, typer.Option(help="Token limit of one answer.")]
+MaxReasksOption = Annotated[int, typer.Option(help="Re-asks after a validation failure.")]
 RecordingsOption = Annotated[
     Path | None, typer.Option(help="Directory of recorded exchanges (replay backend).")
 ]
@@ -111,8 +113,8 @@ def summarize(
     published: Annotated[
         str | None, typer.Option(help="Publication date (YYYY-MM-DD) for relative dates.")
     ] = None,
-    max_tokens: Annotated[int | None, typer.Option(help="Token limit of one answer.")] = None,
-    max_reasks: Annotated[int, typer.Option(help="Re-asks after a validation failure.")] = 2,
+    max_tokens: MaxTokensOption = None,
+    max_reasks: MaxReasksOption = 2,
     context_tokens: ContextOption = None,
     response_format: Annotated[
         str,
@@ -160,8 +162,8 @@ def record(
     append: Annotated[
         bool, typer.Option(help="Keep what is recorded; record only misses.")
     ] = False,
-    max_tokens: Annotated[int | None, typer.Option(help="Token limit of one answer.")] = None,
-    max_reasks: Annotated[int, typer.Option(help="Re-asks after a validation failure.")] = 2,
+    max_tokens: MaxTokensOption = None,
+    max_reasks: MaxReasksOption = 2,
 ) -> None:
     """Summarize ARTICLE... against a live OpenAI-compatible server and record every exchange.
 
@@ -328,8 +330,8 @@ def batch_command(
     base_url: BaseUrlOption = None,
     mode: ModeOption = None,
     recordings: RecordingsOption = None,
-    max_tokens: Annotated[int | None, typer.Option(help="Token limit of one answer.")] = None,
-    max_reasks: Annotated[int, typer.Option(help="Re-asks after a validation failure.")] = 2,
+    max_tokens: MaxTokensOption = None,
+    max_reasks: MaxReasksOption = 2,
     context_tokens: ContextOption = None,
 ) -> None:
     from summarizer.batch import run_batch_command
@@ -482,7 +484,7 @@ def batchfile_build_command(
     model: ModelOption = None,
     base_url: BaseUrlOption = None,
     mode: ModeOption = None,
-    max_tokens: Annotated[int | None, typer.Option(help="Token limit of one answer.")] = None,
+    max_tokens: MaxTokensOption = None,
     context_tokens: ContextOption = None,
 ) -> None:
     from summarizer.api import Summarizer
@@ -529,7 +531,7 @@ def batchfile_ingest_command(
     model: ModelOption = None,
     base_url: BaseUrlOption = None,
     mode: ModeOption = None,
-    max_tokens: Annotated[int | None, typer.Option(help="Token limit of one answer.")] = None,
+    max_tokens: MaxTokensOption = None,
     max_reasks: Annotated[
         int, typer.Option(help="Realtime re-asks of answers that fail validation (0: none).")
     ] = 2,
