@@ -1,11 +1,11 @@
 """What the model is asked to return: spans and labels, never offsets or parsed numbers.
 
-A `Draft` is the model's answer. Its validator checks every record against the article
-(through `grounding`) and, when a check fails, raises with messages the model can act on;
-instructor sends those back as a re-ask. Code later turns a checked draft into the public
+A `Draft` is the model's answer. Its validator runs the check it is given (grounding's,
+through `validated_by`) and, when the check fails, raises with messages the model can act
+on; instructor sends those back as a re-ask. Code later turns a checked draft into the public
 records of `schemas` (offsets from `grounding`, values from `normalization`).
 
-The article reaches the validator through a context variable rather than instructor's
+The check reaches the validator through a context variable rather than instructor's
 `context=` argument, because instructor renders the chat messages as Jinja templates when a
 context is given, and article text must never be interpreted as a template.
 """
@@ -15,9 +15,8 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Any
 
 import instructor
@@ -126,35 +125,24 @@ RECORD_FIELDS: dict[RecordKind, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Problem:
-    """Why one record of a draft fails grounding; `path` names it for the re-ask."""
+DraftCheck = Callable[["Draft"], list[str]]
+"""A check run by the `Draft` validator: the reasons a draft is not supported (none: fine)."""
 
-    kind: RecordKind
-    index: int
-    path: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class GroundingScope:
-    """The article a draft is checked against while instructor validates it."""
-
-    text: str
-    published: str | None = None
-
-
-_scope: ContextVar[GroundingScope | None] = ContextVar("summarizer_grounding_scope", default=None)
+_check: ContextVar[DraftCheck | None] = ContextVar("summarizer_draft_check", default=None)
 
 
 @contextlib.contextmanager
-def grounded_in(scope: GroundingScope) -> Iterator[None]:
-    """Validate drafts against `scope` inside this block (strict: failures are re-asked)."""
-    token = _scope.set(scope)
+def validated_by(check: DraftCheck) -> Iterator[None]:
+    """Run `check` on every `Draft` validated inside this block; its reasons are re-asked.
+
+    Grounding supplies the check (`summarizer.grounding.grounded_in`), so this module needs
+    nothing from grounding.
+    """
+    token = _check.set(check)
     try:
         yield
     finally:
-        _scope.reset(token)
+        _check.reset(token)
 
 
 @functools.cache
@@ -189,15 +177,11 @@ class Draft(_Draft, instructor.OpenAISchema):
 
     @model_validator(mode="after")
     def _grounded_in_article(self) -> Draft:
-        scope = _scope.get()
-        if scope is None:
+        check = _check.get()
+        if check is None:
             return self
-        # Imported here: grounding imports this module for the record types.
-        from summarizer.grounding import check_draft
-
-        problems = check_draft(self, scope.text, published=scope.published)
-        if problems:
-            lines = [f"{p.path}: {p.reason}" for p in problems]
+        lines = check(self)
+        if lines:
             raise ValueError(
                 "Some records are not supported by the article. Fix or remove them; copy "
                 "evidence and quotes exactly from the article:\n" + "\n".join(lines)

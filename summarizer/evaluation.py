@@ -115,7 +115,7 @@ from scipy.optimize import linear_sum_assignment
 
 from summarizer.articles import read_article
 from summarizer.errors import InputError, SummarizerError
-from summarizer.normalization import same_entity
+from summarizer.normalize import same_entity
 from summarizer.schemas import ArticleSummary, DateRef, Money, Quantity
 
 MIN_KEY_SIMILARITY = 0.5

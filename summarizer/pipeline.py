@@ -29,38 +29,21 @@ from pydantic import BaseModel, ValidationError
 
 from summarizer import __version__
 from summarizer.articles import Article
+from summarizer.assemble import assemble
 from summarizer.backends import Backend
-from summarizer.drafts import (
-    RECORD_FIELDS,
-    Draft,
-    DraftAid,
-    DraftAttribution,
-    DraftEvent,
-    DraftQuote,
-    DraftRecord,
-    DraftTransfer,
-    GroundingScope,
-    grounded_in,
-)
+from summarizer.drafts import RECORD_FIELDS, Draft, DraftAid, DraftEvent, DraftQuote, DraftTransfer
 from summarizer.errors import ExtractionError, TransportError, TruncatedOutputError
-from summarizer.grounding import QUOTE_FUZZY_THRESHOLD, locate, partition_draft
-from summarizer.normalization import canonical_entity, parse_date, parse_money, parse_quantity
+from summarizer.extract.merge import merge_drafts
+from summarizer.grounding import GroundingScope, grounded_in, partition_draft
 from summarizer.prompting import build_messages, load_prompt
 from summarizer.recording import find_replay_miss, scrub_text
 from summarizer.schemas import (
     SCHEMA_VERSION,
-    AidFigure,
     ArticleSummary,
-    Attribution,
-    DateRef,
-    Event,
-    Evidence,
     Provenance,
-    Quote,
     RecordKind,
     Rejection,
     Usage,
-    WeaponsTransfer,
 )
 
 # Room kept for the system prompt, the schema and the chat template around the article.
@@ -221,147 +204,12 @@ def redact(message: str) -> str:
     return scrub_text(message).splitlines()[0] if message else message
 
 
-# --- from drafts to records ----------------------------------------------------------------
-
-
-def _dedupe_key(kind: RecordKind, record: BaseModel) -> str:
-    fields = record.model_dump(exclude={"evidence", "description", "attribution"})
-    return kind + json.dumps(fields, sort_keys=True, default=str).casefold()
-
-
-def merge_drafts(drafts: list[Draft]) -> Draft:
-    """One draft from the drafts of an article's parts, duplicate records merged."""
-    if len(drafts) == 1:
-        return drafts[0]
-    merged: dict[str, dict[str, DraftRecord]] = {field: {} for field in RECORD_FIELDS.values()}
-    for draft in drafts:
-        for kind, _, record in draft.records():
-            bucket = merged[RECORD_FIELDS[kind]]
-            key = _dedupe_key(kind, record)
-            if key in bucket and not isinstance(record, DraftQuote):
-                earlier = bucket[key]
-                evidence = list(dict.fromkeys([*earlier.evidence, *record.evidence]))  # type: ignore[union-attr]
-                bucket[key] = earlier.model_copy(update={"evidence": evidence})
-            else:
-                bucket.setdefault(key, record)
-    sentences = [s for d in drafts for s in _SENTENCE_END.split(d.summary.strip()) if s]
-    return Draft(
-        summary=" ".join(sentences[:4]),
-        **{field: list(bucket.values()) for field, bucket in merged.items()},
-    )
-
-
-def _evidence_list(quotes: list[str], text: str) -> list[Evidence]:
-    located = (locate(quote, text) for quote in quotes)
-    unique = {(e.start, e.end): e for e in located if e is not None}
-    return [unique[span] for span in sorted(unique)]
-
-
-def _attribution(draft: DraftAttribution | None) -> Attribution | None:
-    return Attribution(source=draft.source, certainty=draft.certainty) if draft else None
-
-
-def _actor(name: str | None) -> str | None:
-    return canonical_entity(name, actor=True) if name and name.strip() else None
-
-
-class _Normalizer:
-    """Turns checked draft records into public records; notes what it had to leave out."""
-
-    def __init__(self, article: Article) -> None:
-        self.text = article.text
-        self.published = article.meta.published
-        self.notes: list[Rejection] = []
-
-    def date(self, kind: RecordKind, text: str | None, raw: BaseModel) -> DateRef | None:
-        if not text or not text.strip():
-            return None
-        resolved = parse_date(text, self.published)
-        if resolved is None:
-            self.notes.append(
-                Rejection(
-                    kind=kind,
-                    reason=f"date {text!r} could not be resolved to a calendar date; left empty",
-                    raw=raw.model_dump_json(exclude_defaults=True),
-                )
-            )
-        return resolved
-
-    def event(self, d: DraftEvent) -> Event:
-        return Event(
-            kind=d.kind,
-            date=self.date("event", d.date, d),
-            attacker=_actor(d.attacker),
-            target=d.target or None,
-            location=d.location or None,
-            country=canonical_entity(d.country) if d.country else None,
-            weapons=d.weapons,
-            munitions=parse_quantity(d.munitions) if d.munitions else None,
-            killed=parse_quantity(d.killed) if d.killed else None,
-            injured=parse_quantity(d.injured) if d.injured else None,
-            description=d.description,
-            attribution=_attribution(d.attribution),
-            evidence=_evidence_list(d.evidence, self.text),
-        )
-
-    def aid(self, d: DraftAid) -> AidFigure:
-        return AidFigure(
-            donor=_actor(d.donor) or d.donor,
-            recipient=_actor(d.recipient) or d.recipient,
-            amount=parse_money(d.amount) if d.amount else None,
-            aid_type=d.aid_type,
-            stage=d.stage,
-            scope=d.scope,
-            mechanism=d.mechanism or None,
-            items=d.items,
-            date=self.date("aid", d.date, d),
-            description=d.description,
-            attribution=_attribution(d.attribution),
-            evidence=_evidence_list(d.evidence, self.text),
-        )
-
-    def transfer(self, d: DraftTransfer) -> WeaponsTransfer:
-        return WeaponsTransfer(
-            supplier=_actor(d.supplier) or d.supplier,
-            recipient=_actor(d.recipient) or d.recipient,
-            weapon=d.weapon,
-            designation=d.designation or None,
-            category=d.category,
-            quantity=parse_quantity(d.quantity) if d.quantity else None,
-            value=parse_money(d.value) if d.value else None,
-            status=d.status,
-            date=self.date("transfer", d.date, d),
-            description=d.description,
-            attribution=_attribution(d.attribution),
-            evidence=_evidence_list(d.evidence, self.text),
-        )
-
-    def quote(self, d: DraftQuote) -> Quote | None:
-        span = locate(d.text, self.text, threshold=QUOTE_FUZZY_THRESHOLD)
-        if span is None:  # found in its part, but not in the whole article's text
-            reason = "quote text not found in the whole article; dropped"
-            self.notes.append(Rejection(kind="quote", reason=reason, raw=d.model_dump_json()))
-            return None
-        return Quote(
-            speaker=d.speaker,
-            speaker_role=d.speaker_role or None,
-            text=span.quote,
-            start=span.start,
-            end=span.end,
-        )
-
-
 def _answered_at(completions: list[Any]) -> dt.datetime:
     """When the model answered (the answers' own `created`), so replays are byte-identical."""
     stamps = [c.created for c in completions if isinstance(getattr(c, "created", None), int)]
     if not stamps:
         return dt.datetime.now(dt.UTC).replace(microsecond=0)
     return dt.datetime.fromtimestamp(max(stamps), dt.UTC)
-
-
-def _unique(records: list[Any]) -> list[Any]:
-    """Drop records that came out identical (e.g. the same quote found by two parts)."""
-    return list({r.model_dump_json(): r for r in records}.values())
 
 
 # --- the pipeline ----------------------------------------------------------------------------
@@ -506,15 +354,14 @@ class Pipeline:
         self, article: Article, results: list[_PartResult], tally: _Tally
     ) -> ArticleSummary:
         draft = merge_drafts([r.draft for r in results])
-        normalizer = _Normalizer(article)
-        quotes = [normalizer.quote(q) for q in draft.quotes]
+        records = assemble(article, draft)
         return ArticleSummary(
             article=article.meta,
             summary=draft.summary.strip(),
-            events=_unique([normalizer.event(e) for e in draft.events]),
-            aid=_unique([normalizer.aid(a) for a in draft.aid]),
-            transfers=_unique([normalizer.transfer(t) for t in draft.transfers]),
-            quotes=_unique([q for q in quotes if q is not None]),
+            events=records.events,
+            aid=records.aid,
+            transfers=records.transfers,
+            quotes=records.quotes,
             provenance=Provenance(
                 backend=self.backend.name,
                 model=self.backend.model,
@@ -529,6 +376,6 @@ class Pipeline:
                     calls=tally.calls,
                 ),
                 attempts=tally.calls,
-                rejected=[r for result in results for r in result.rejected] + normalizer.notes,
+                rejected=[r for result in results for r in result.rejected] + records.notes,
             ),
         )

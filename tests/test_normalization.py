@@ -1,4 +1,4 @@
-"""Tests for `summarizer.normalization`: money, counts, dates and entity names.
+"""Tests for `summarizer.normalize`: money, counts, dates and entity names.
 
 Most phrasings are verbatim from the project's corpus (the article id is noted); the expected
 values were worked out by hand. Every date is resolved against a fixed `published`, so the
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.normalization import (
+from summarizer.normalize import (
     canonical_entity,
     entity_names,
     parse_date,

@@ -18,8 +18,9 @@ from summarizer import Summarizer
 from summarizer.articles import read_article
 from summarizer.drafts import Draft
 from summarizer.errors import TransportError, TruncatedOutputError
+from summarizer.extract.merge import merge_drafts
 from summarizer.grounding import locate
-from summarizer.pipeline import merge_drafts, split_article
+from summarizer.pipeline import split_article
 from summarizer.transport import RetryPolicy
 
 EXAMPLE = Path(__file__).parent.parent / "fixtures" / "articles" / "000_nk-missiles-russia.txt"

@@ -1,14 +1,9 @@
-"""Grounding: code, not the model, decides where a quote is and whether a record is supported.
-
-`locate` finds a quote in the article: an exact match first, then a match that ignores
-differences of white space, quote marks and dashes, then a fuzzy match (rapidfuzz) above a
-threshold. The returned `Evidence` always holds the article's own characters, so
-`text[start:end] == quote` holds by construction.
+"""Support rules: is a draft record supported by the article? (grounding owns the rules.)
 
 `check_draft` lists every reason a draft record is not supported: evidence that cannot be
 located, names and numbers that do not occur in the article. The `Draft` validator turns
-that list into a re-ask; after the last re-ask, `partition_draft` keeps what is supported
-and reports the rest.
+that list into a re-ask (see `summarizer.grounding.scope`); after the last re-ask,
+`partition_draft` keeps what is supported and reports the rest.
 """
 
 from __future__ import annotations
@@ -17,8 +12,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-
-from rapidfuzz import fuzz
 
 from summarizer.drafts import (
     RECORD_FIELDS,
@@ -29,129 +22,43 @@ from summarizer.drafts import (
     DraftQuote,
     DraftRecord,
     DraftTransfer,
-    Problem,
 )
-from summarizer.normalization import entity_names
-from summarizer.schemas import Evidence, RecordKind, Rejection
+from summarizer.grounding.locate import QUOTE_FUZZY_THRESHOLD, clean_quote, folded_article, locate
+from summarizer.normalize.entities import entity_names
+from summarizer.schemas import RecordKind, Rejection
+from summarizer.text.fold import fold
 
-FUZZY_THRESHOLD = 90.0
-QUOTE_FUZZY_THRESHOLD = 95.0
-# Below this length a fuzzy match is too likely to land on an unrelated phrase.
-MIN_FUZZY_LENGTH = 24
+__all__ = [
+    "Problem",
+    "check_draft",
+    "contains_phrase",
+    "name_in_article",
+    "number_in_article",
+    "partition_draft",
+    "record_problems",
+]
 
-_CHAR_FOLDS = {
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
-    "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2026": "...",
-}  # fmt: skip
-_STRIP_CHARS = " \t\n\"'\u201c\u201d\u2018\u2019.…"
 _STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "as",
-        "at",
-        "by",
-        "for",
-        "from",
-        "in",
-        "into",
-        "of",
-        "on",
-        "or",
-        "the",
-        "to",
-        "with",
-        "its",
-        "their",
-        "his",
-        "her",
-    ]
-)
+    ["a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the",
+     "to", "with", "its", "their", "his", "her"]
+)  # fmt: skip
 _WORD = re.compile(r"[\w$€£¥%]+(?:[.,'’-][\w]+)*", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 @dataclass(frozen=True)
-class FoldedText:
-    """Text with white space collapsed and quote marks/dashes folded, mapped to the original."""
+class Problem:
+    """Why one record of a draft fails grounding; `path` names it for the re-ask."""
 
-    folded: str
-    origin: tuple[int, ...]  # origin[i] = index in the original of folded[i]
-
-    def span(self, start: int, end: int) -> tuple[int, int]:
-        """The original span that folded[start:end] came from."""
-        return self.origin[start], self.origin[end - 1] + 1
-
-
-def fold(text: str) -> FoldedText:
-    chars: list[str] = []
-    origin: list[int] = []
-    previous_space = True  # drops leading white space
-    for index, char in enumerate(text):
-        folded = _CHAR_FOLDS.get(char, char)
-        if folded.isspace():
-            if previous_space:
-                continue
-            folded, previous_space = " ", True
-        else:
-            previous_space = False
-        for piece in folded:
-            chars.append(piece)
-            origin.append(index)
-    while chars and chars[-1] == " ":
-        chars.pop()
-        origin.pop()
-    return FoldedText("".join(chars), tuple(origin))
-
-
-@lru_cache(maxsize=64)
-def _folded_article(text: str) -> FoldedText:
-    return fold(text)
+    kind: RecordKind
+    index: int
+    path: str
+    reason: str
 
 
 @lru_cache(maxsize=64)
 def _article_words(text: str) -> frozenset[str]:
-    return frozenset(word.casefold() for word in _WORD.findall(_folded_article(text).folded))
-
-
-def clean_quote(quote: str) -> str:
-    """Strip what models add around a quote: white space, quote marks, ellipses."""
-    return quote.strip().strip(_STRIP_CHARS).strip()
-
-
-def _evidence(text: str, start: int, end: int) -> Evidence:
-    return Evidence(quote=text[start:end], start=start, end=end)
-
-
-def locate(quote: str, text: str, *, threshold: float = FUZZY_THRESHOLD) -> Evidence | None:
-    """Where `quote` stands in `text`: exact, then folded, then fuzzy; None if nowhere."""
-    if not quote.strip():
-        return None
-    start = text.find(quote)
-    if start >= 0:
-        return _evidence(text, start, start + len(quote))
-    needle = fold(clean_quote(quote)).folded
-    if not needle:
-        return None
-    article = _folded_article(text)
-    start = article.folded.find(needle)
-    if start < 0:
-        lowered = article.folded.casefold()
-        start = lowered.find(needle.casefold()) if len(lowered) == len(article.folded) else -1
-    if start >= 0:
-        return _evidence(text, *article.span(start, start + len(needle)))
-    if len(needle) < MIN_FUZZY_LENGTH:
-        return None
-    alignment = fuzz.partial_ratio_alignment(needle, article.folded, score_cutoff=threshold)
-    if alignment is None or alignment.dest_end <= alignment.dest_start:
-        return None
-    # A fuzzy match must not be much shorter than the quote (a fragment scores high too).
-    if alignment.dest_end - alignment.dest_start < 0.8 * len(needle):
-        return None
-    return _evidence(text, *article.span(alignment.dest_start, alignment.dest_end))
+    return frozenset(word.casefold() for word in _WORD.findall(folded_article(text).folded))
 
 
 def contains_phrase(haystack: str, phrase: str) -> bool:
@@ -162,9 +69,9 @@ def contains_phrase(haystack: str, phrase: str) -> bool:
 
 def name_in_article(name: str, text: str, *, actor: bool = False) -> bool:
     """A name counts when any of its known names, or all of its content words, occur."""
-    folded_article = _folded_article(text).folded.casefold()
+    article = folded_article(text).folded.casefold()
     for variant in entity_names(name, actor=actor):
-        if contains_phrase(folded_article, fold(variant).folded.casefold()):
+        if contains_phrase(article, fold(variant).folded.casefold()):
             return True
     words = {w.casefold() for w in _WORD.findall(fold(name).folded)} - _STOPWORDS
     return bool(words) and words <= _article_words(text)
@@ -172,8 +79,8 @@ def name_in_article(name: str, text: str, *, actor: bool = False) -> bool:
 
 def number_in_article(value_text: str, text: str) -> bool:
     """A number phrase counts when it occurs, or when every number in it occurs."""
-    folded_article = _folded_article(text).folded.casefold()
-    if fold(clean_quote(value_text)).folded.casefold() in folded_article:
+    article = folded_article(text).folded.casefold()
+    if fold(clean_quote(value_text)).folded.casefold() in article:
         return True
     numbers = [n.replace(",", "") for n in _NUMBER.findall(value_text)]
     article_numbers = {n.replace(",", "") for n in _NUMBER.findall(text)}

@@ -1,0 +1,1 @@
+"""Text utilities shared by grounding and normalization (see `summarizer.text.fold`)."""
