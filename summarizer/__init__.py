@@ -6,24 +6,36 @@
 
 The public API is `summarize`, `asummarize`, `Summarizer`, `summarize_many` (many articles,
 async, with a store) and the record types of `summarizer.schemas`.
+
+Exports are loaded on first use (PEP 562), so `import summarizer` (and every command that
+needs no model) does not import the openai SDK or instructor.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-try:
-    __version__ = version("summarizer")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+source"
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from summarizer.api import Summarizer, asummarize, summarize
-from summarizer.batch import summarize_many, summarize_many_sync
-from summarizer.schemas import (
-    AidFigure,
-    ArticleSummary,
-    Event,
-    Quote,
-    WeaponsTransfer,
-)
+from summarizer._version import __version__ as __version__
+
+if TYPE_CHECKING:  # what the lazy exports below resolve to, for type checkers
+    from summarizer.api import Summarizer, asummarize, summarize
+    from summarizer.batch import summarize_many, summarize_many_sync
+    from summarizer.schemas import AidFigure, ArticleSummary, Event, Quote, WeaponsTransfer
+
+# public name -> the module that defines it
+_EXPORTS = {
+    "AidFigure": "summarizer.schemas",
+    "ArticleSummary": "summarizer.schemas",
+    "Event": "summarizer.schemas",
+    "Quote": "summarizer.schemas",
+    "WeaponsTransfer": "summarizer.schemas",
+    "Summarizer": "summarizer.api",
+    "asummarize": "summarizer.api",
+    "summarize": "summarizer.api",
+    "summarize_many": "summarizer.batch",
+    "summarize_many_sync": "summarizer.batch",
+}
 
 __all__ = [
     "AidFigure",
@@ -38,3 +50,16 @@ __all__ = [
     "summarize_many",
     "summarize_many_sync",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'summarizer' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
 from summarizer.articles import Article, article_from_text, read_article
 from summarizer.backends import Backend, create_backend
-from summarizer.pipeline import CallHook, Pipeline, Settings
+from summarizer.config import Config
+from summarizer.pipeline import Pipeline
 from summarizer.schemas import SCHEMA_VERSION, ArticleSummary
 from summarizer.transport import RetryPolicy
 
@@ -54,49 +54,25 @@ class Summarizer:
 
     >>> with Summarizer(backend="openai", model="gpt-4o-mini") as s:
     ...     result = s.summarize("article.txt")
+
+    Settings are those of `summarizer.config.Config` (pass `config=` or keyword arguments:
+    `model`, `base_url`, `api_key`, `mode`, `strategy`, `max_tokens`, `max_reasks`,
+    `context_tokens`, `recordings`, ...). `backend` may also be a ready `Backend`.
     """
 
     def __init__(
         self,
         *,
+        config: Config | None = None,
         backend: str | Backend | None = None,
-        model: str | None = None,
-        base_url: str | None = None,
-        api_key: str | None = None,
-        mode: str | None = None,
-        recordings: str | Path | None = None,
-        record_mode: str = "replay",
         retry: RetryPolicy | None = None,
-        temperature: float = 0.0,
-        max_tokens: int | None = None,
-        max_reasks: int = 2,
-        context_tokens: int | None = None,
-        seed: int = 0,
-        response_format: str = "json_object",
-        on_call: CallHook | None = None,
+        **settings: Any,
     ) -> None:
-        if backend is None or isinstance(backend, str):
-            backend = create_backend(
-                backend,
-                model=model,
-                base_url=base_url,
-                api_key=api_key,
-                mode=mode,
-                recordings=recordings,
-                record_mode=record_mode,
-                retry=retry,
-                context_tokens=context_tokens,
-                seed=seed,
-                response_format=response_format,
-            )
-        settings = Settings(
-            temperature=temperature,
-            max_reasks=max_reasks,
-            max_tokens=max_tokens,
-        )
-        self.backend = backend
-        self.seed = seed
-        self.pipeline = Pipeline(backend, settings, on_call=on_call)
+        ready = backend if not (backend is None or isinstance(backend, str)) else None
+        named = backend if isinstance(backend, str) else None
+        self.config = (config or Config()).with_options(backend=named, **settings)
+        self.backend: Backend = ready or create_backend(self.config, retry=retry)
+        self.pipeline = Pipeline(self.backend, self.config)
 
     def summarize(
         self, source: Source, *, published: str | dt.date | None = None
@@ -110,21 +86,19 @@ class Summarizer:
 
     def cache_key(self, article: Article) -> str:
         """Everything that determines the answer for `article`, hashed (for caches)."""
-        settings = self.pipeline.settings
-        determinants: dict[str, Any] = {
-            "article_sha256": article.sha256,
-            "published": article.meta.published.isoformat() if article.meta.published else None,
-            "prompt_sha256": self.pipeline.prompt.sha256,
-            "schema_version": SCHEMA_VERSION,
-            "backend": self.backend.name,
-            "model": self.backend.model,
-            "mode": str(self.backend.mode.value),
-            "temperature": settings.temperature,
-            "max_tokens": self.pipeline.max_tokens,
-            "max_reasks": settings.max_reasks,
-            "seed": self.seed,
-        }
-        return hashlib.sha256(json.dumps(determinants, sort_keys=True).encode()).hexdigest()
+        return self.config.cache_key(
+            article_sha256=article.sha256,
+            published=article.meta.published.isoformat() if article.meta.published else None,
+            prompts=[[p.id, p.sha256] for p in self.pipeline.prompts],
+            schema_version=SCHEMA_VERSION,
+            backend=self.backend.name,
+            model=self.backend.model,
+            mode=str(self.backend.mode.value),
+            strategy=self.pipeline.strategy.name,
+            max_tokens=self.pipeline.max_tokens,
+            context_tokens=self.backend.context_tokens,
+            server=self.backend.server,
+        )
 
     def close(self) -> None:
         self.backend.close()

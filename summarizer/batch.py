@@ -906,7 +906,7 @@ class BatchRunner:
         # A pipeline of its own over the metered backend, with the caller's settings. `wrap`
         # puts another layer on top (the Batch API flow serves downloaded answers from it).
         outer = self.backend if wrap is None else wrap(self.backend)
-        self.pipeline = Pipeline(outer, summarizer.pipeline.settings)
+        self.pipeline = Pipeline(outer, summarizer.config)
 
     def _add_cost(self, cost: float) -> None:
         self.spent += cost

@@ -27,8 +27,9 @@ class Chunk:
     count: int = 1
 
 
-def _spans(text: str, separator: re.Pattern[str], start: int = 0, end: int | None = None
-           ) -> list[tuple[int, int]]:
+def _spans(
+    text: str, separator: re.Pattern[str], start: int = 0, end: int | None = None
+) -> list[tuple[int, int]]:
     """Non-blank stretches of `text[start:end]` between matches of `separator`, stripped."""
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []

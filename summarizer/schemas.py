@@ -215,11 +215,20 @@ class Rejection(_Strict):
     raw: str
 
 
+class PromptStep(_Strict):
+    """One prompt template used to make a result: its id and the sha256 of its files."""
+
+    id: str
+    sha256: str
+
+
 class Provenance(_Strict):
     backend: str
     model: str
-    prompt_id: str
+    prompt_id: str  # the first (for `single`, the only) prompt; every one is in `prompts`
     prompt_sha256: str
+    strategy: str = "single"
+    prompts: list[PromptStep] = Field(default_factory=list)
     schema_version: str = SCHEMA_VERSION
     package_version: str
     created_at: dt.datetime

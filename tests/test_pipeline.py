@@ -16,11 +16,11 @@ from helpers import chat_completion, reply, scripted_server
 
 from summarizer import Summarizer
 from summarizer.articles import read_article
+from summarizer.chunking import chunk_article
 from summarizer.drafts import Draft
 from summarizer.errors import TransportError, TruncatedOutputError
 from summarizer.extract.merge import merge_drafts
 from summarizer.grounding import locate
-from summarizer.pipeline import split_article
 from summarizer.transport import RetryPolicy
 
 EXAMPLE = Path(__file__).parent.parent / "fixtures" / "articles" / "000_nk-missiles-russia.txt"
@@ -219,9 +219,13 @@ def test_cut_off_reask_settles_on_the_last_complete_answer() -> None:
 
 def test_long_article_is_split_and_offsets_refer_to_the_whole_text() -> None:
     article = read_article(EXAMPLE)
-    parts = split_article(article.text, 300, lambda text: len(text) // 4 + 1)
-    assert len(parts) > 1
-    assert all(len(part) // 4 + 1 <= 300 for part in parts)
+    chunks = chunk_article(article.text, 300, lambda text: len(text) // 4 + 1)
+    assert len(chunks) > 1
+    assert all(article.text[c.start : c.end] == c.text for c in chunks)
+    assert all(len(c.text) // 4 + 1 <= 300 for c in chunks)
+    assert [(c.number, c.count) for c in chunks] == [
+        (n, len(chunks)) for n in range(1, 1 + len(chunks))
+    ]
     late_aid = {
         "evidence": [AID_EVIDENCE],
         "donor": "United States",
@@ -246,14 +250,14 @@ def test_long_article_is_split_and_offsets_refer_to_the_whole_text() -> None:
         summarizer_for(server.base_url, context_tokens=4096 + 3000 + 300, max_tokens=4096) as s,
     ):
         result = s.summarize(article)
-    assert len(server.requests) == len(parts)  # one ask per part, no re-asks
+    assert len(server.requests) == len(chunks)  # one ask per part, no re-asks
     assert "part 1 of" in server.requests[0].json()["messages"][1]["content"]
     assert [len(result.events), len(result.aid), len(result.transfers), len(result.quotes)] == [
         1, 1, 1, 1
     ]  # fmt: skip
     for quote, start, end in result.evidence_spans():
         assert article.text[start:end] == quote
-    assert result.aid[0].evidence[0].start > len(parts[0])  # from a later part, whole offsets
+    assert result.aid[0].evidence[0].start > chunks[0].end  # from a later part, whole offsets
 
 
 def test_merge_drafts_joins_duplicates_across_parts() -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import instructor
 
-from summarizer.backends import as_json_object_schema, repair_json_strings
+from summarizer.backends.base import Capabilities, as_json_object_schema, repair_json_strings
 from summarizer.errors import ConfigurationError
 
 DEFAULT_CONTEXT_TOKENS = 8192
@@ -58,6 +58,9 @@ class LocalBackend:
 
     name = "local"
     server: str | None = None
+    base_url: str | None = None
+    api_key: str | None = None
+    capabilities = Capabilities(parallel_calls=False, logprobs=True, grammar=True)
     default_max_tokens = DEFAULT_MAX_TOKENS
 
     def __init__(

@@ -21,8 +21,10 @@ from typing import Any
 
 import instructor
 import openai
+from openai.types.chat import ChatCompletion
 
-from summarizer.backends import RESPONSE_FORMATS, as_json_object_schema, repair_json_strings
+from summarizer.backends.base import Capabilities, as_json_object_schema, repair_json_strings
+from summarizer.config import RESPONSE_FORMATS
 from summarizer.errors import ConfigurationError
 from summarizer.recording import Recorder
 from summarizer.transport import RetryPolicy, build_async_http_client, build_http_client
@@ -48,6 +50,7 @@ class OpenAICompatBackend:
     """OpenAI or an OpenAI-compatible server, through the official SDK."""
 
     default_max_tokens = DEFAULT_MAX_TOKENS
+    capabilities = Capabilities(parallel_calls=True, logprobs=True, grammar=True)
 
     def __init__(
         self,
@@ -74,6 +77,7 @@ class OpenAICompatBackend:
                     "the openai backend needs OPENAI_API_KEY (or --base-url for another server)"
                 )
             api_key = _PLACEHOLDER_KEY  # local servers ignore it; the SDK insists on one
+        self.api_key: str | None = api_key
         self.name = name
         self.model = model or os.environ.get("OPENAI_MODEL") or DEFAULT_OPENAI_MODEL
         self.server = None if is_openai_api(self.base_url) else self.base_url
@@ -143,11 +147,11 @@ class OpenAICompatBackend:
             kwargs["extra_body"] = {**self.sampling_extras, **kwargs.get("extra_body", {})}
         return kwargs
 
-    def create(self, **kwargs: Any) -> Any:
+    def create(self, **kwargs: Any) -> ChatCompletion:
         completion = self._client.chat.completions.create(**self.prepare_request(kwargs))
         return repair_json_strings(completion)
 
-    async def acreate(self, **kwargs: Any) -> Any:
+    async def acreate(self, **kwargs: Any) -> ChatCompletion:
         client = self._async_client_for_this_loop()
         completion = await client.chat.completions.create(**self.prepare_request(kwargs))
         return repair_json_strings(completion)

@@ -42,12 +42,21 @@ class CallTally:
     completion_tokens: int = 0
     calls: int = 0
     finish_reasons: list[str | None] = field(default_factory=list)
+    answered_at: list[int] = field(default_factory=list)  # the answers' own `created` stamps
 
-    def add(self, prompt_tokens: int, completion_tokens: int, finish_reason: str | None) -> None:
+    def add(
+        self,
+        prompt_tokens: int,
+        completion_tokens: int,
+        finish_reason: str | None,
+        created: int | None = None,
+    ) -> None:
         self.calls += 1
         self.prompt_tokens += prompt_tokens
         self.completion_tokens += completion_tokens
         self.finish_reasons.append(finish_reason)
+        if created is not None:
+            self.answered_at.append(created)
 
 
 class Strategy(Protocol):

@@ -1,0 +1,60 @@
+"""The `summarizer` command: the typer app and where each command is registered.
+
+Commands live one module each beside this file; every one of them imports the library
+inside its function, so `summarizer schema` or `summarizer export --help` never loads a
+model SDK. Errors the user can act on print one line on stderr and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+
+from summarizer.cli import batch, evaluate, export, store, summarize
+
+app = typer.Typer(
+    help="Typed, verifiable structured summaries of news about wars, aid and arms transfers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def configure(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log transport retries and re-asks.")
+    ] = False,
+) -> None:
+    """Typed, verifiable structured summaries of news about wars, aid and arms transfers."""
+    # instructor logs an expected outcome (re-asks used up) as an ERROR; the result already
+    # reports it in provenance.rejected, so the terminal stays quiet unless asked.
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
+    if not verbose:
+        logging.getLogger("instructor").setLevel(logging.CRITICAL)
+
+
+app.command()(summarize.summarize)
+app.command()(summarize.record)
+app.command()(summarize.schema)
+app.command("eval")(evaluate.evaluate_command)
+app.command("batch", help=batch.BATCH_HELP)(batch.batch_command)
+app.command("export", help=export.EXPORT_HELP)(export.export_command)
+
+store_app = typer.Typer(help="The local store: statistics and exports.", no_args_is_help=True)
+store_app.command("stats")(store.store_stats_command)
+store_app.command("export")(store.store_export_command)
+app.add_typer(store_app, name="store")
+
+batchfile_app = typer.Typer(
+    help="Batch request files for vLLM run_batch (or the Batch API).", no_args_is_help=True
+)
+batchfile_app.command("build", help=batch.BUILD_HELP)(batch.batchfile_build_command)
+batchfile_app.command("ingest", help=batch.INGEST_HELP)(batch.batchfile_ingest_command)
+app.add_typer(batchfile_app, name="batchfile")
+
+
+def main() -> None:
+    app()
