@@ -150,15 +150,17 @@ def chat_requests(summarizer: Any, article: Article) -> list[dict[str, Any]]:
     """
     pipeline = summarizer.pipeline
     backend = summarizer.backend
-    parts = pipeline.parts(article)
+    if pipeline.strategy.name != "single":  # one request per chunk is the single strategy
+        raise ConfigurationError("batch request files need the single strategy (--strategy single)")
+    chunks = pipeline.chunks(article)
     bodies: list[dict[str, Any]] = []
 
     def capture(**kwargs: Any) -> Any:
         raise _Captured(kwargs)
 
     create = instructor.patch(create=capture, mode=backend.mode)
-    for number, part in enumerate(parts, start=1):
-        request = pipeline.request(article, part, number, len(parts))
+    for chunk in chunks:
+        request = pipeline.strategy.request(article, chunk)
         try:
             with _quiet_instructor():  # the capture is not a failure worth logging
                 create(response_model=Draft, max_retries=0, **request)
