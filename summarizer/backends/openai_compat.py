@@ -180,6 +180,10 @@ class OpenAICompatBackend:
             return contextlib.nullcontext()
         return self.recorder.session(name, metadata)
 
+    def completions_client(self) -> openai.OpenAI:
+        """The SDK client, for raw `/v1/completions` (its HTTP stack records and replays)."""
+        return self._client
+
     def count_tokens(self, text: str) -> int:
         # About four characters a token in English; only used to decide when to split.
         return len(text) // 4 + 1
