@@ -82,29 +82,45 @@ def assemble_article(
     article: Article, strategy: DecomposedStrategy, backend: Any
 ) -> ArticleSummary:
     """Strategy, then the shared grounding and assembly (until the pipeline takes strategies)."""
+    import datetime as dt
+
+    from summarizer import __version__
+    from summarizer.assemble import assemble
     from summarizer.chunking import Chunk
     from summarizer.extract.base import CallTally
     from summarizer.grounding import partition_draft
-    from summarizer.pipeline import Pipeline, _PartResult, _Tally
+    from summarizer.schemas import SCHEMA_VERSION, Provenance, Usage
 
     tally = CallTally()
-    session = backend.session(article.meta.id, {"strategy": strategy.name}) if backend else None
-    if session is not None:
-        with session:
-            result = strategy.extract(article, Chunk(0, len(article.text), article.text), tally)
+    whole = Chunk(0, len(article.text), article.text)
+    if backend is not None:
+        with backend.session(article.meta.id, {"strategy": strategy.name, "model": backend.model}):
+            result = strategy.extract(article, whole, tally)
     else:
-        result = strategy.extract(article, Chunk(0, len(article.text), article.text), tally)
+        result = strategy.extract(article, whole, tally)
     published = article.meta.published.isoformat() if article.meta.published else None
     kept, rejected = partition_draft(result.draft, article.text, published=published)
-    shared = Pipeline.__new__(Pipeline)
-    shared.backend = backend or _NoModel()
-    shared.prompt = type("P", (), {"id": "decomposed-v1", "sha256": ""})()
-    counted = _Tally(article_id=article.meta.id, model=shared.backend.model, on_call=None)
-    counted.prompt_tokens, counted.completion_tokens = tally.prompt_tokens, tally.completion_tokens
-    summary = shared._assemble(article, [_PartResult(kept, [*result.rejected, *rejected])], counted)
-    usage = summary.provenance.usage.model_copy(update={"calls": tally.calls})
-    provenance = summary.provenance.model_copy(update={"usage": usage, "attempts": 1})
-    return summary.model_copy(update={"provenance": provenance})
+    records = assemble(article, kept)
+    return ArticleSummary(
+        article=article.meta,
+        summary=kept.summary,
+        events=records.events,
+        aid=records.aid,
+        transfers=records.transfers,
+        quotes=records.quotes,
+        provenance=Provenance(
+            backend=getattr(backend, "name", "none"),
+            model=getattr(backend, "model", "none"),
+            prompt_id="decomposed-v1",
+            prompt_sha256="",
+            schema_version=SCHEMA_VERSION,
+            package_version=__version__,
+            created_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
+            usage=Usage(prompt_tokens=tally.prompt_tokens,
+                        completion_tokens=tally.completion_tokens, calls=tally.calls),
+            rejected=[*result.rejected, *rejected, *records.notes],
+        ),
+    )  # fmt: skip
 
 
 class _NoModel:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Literal
 
-from summarizer.normalization import canonical_entity, parse_date, parse_money
+from summarizer.normalize import canonical_entity, parse_date, parse_money
 from summarizer.schemas import WeaponCategory
 
 CandidateKind = Literal["money", "count", "date", "actor", "person", "weapon"]

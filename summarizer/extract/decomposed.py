@@ -335,7 +335,7 @@ def _aid_records(context: _Context, index: int) -> list[DraftAid]:
 
 def _dedupe_aid(records: list[DraftAid]) -> list[DraftAid]:
     """The same amount said twice (a headline and the body) is one record."""
-    from summarizer.normalization import parse_money
+    from summarizer.normalize import parse_money
 
     kept: list[DraftAid] = []
     for record in records:
