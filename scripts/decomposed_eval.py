@@ -58,8 +58,8 @@ def make_decomposed(
     return backend, DecomposedStrategy(chooser_for(backend, decoding), on_progress=on_progress)
 
 
-class MemoNextTokens:
-    """A development cache of the model's next-token answers (same model, same prompt)."""
+class MemoAllowed:
+    """A development cache of the model's answers (same model, same prompt, same options)."""
 
     def __init__(self, model: Any, path: Path) -> None:
         self.model = model
@@ -68,10 +68,11 @@ class MemoNextTokens:
             json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
         )
 
-    def next_tokens(self, prompt: str, k: int, tally: Any) -> list[tuple[str, float]]:
-        key = f"{k}\0{prompt}"
+    def allowed_next(self, prompt: str, rests: Any, tally: Any) -> list[tuple[str, float]]:
+        key = "\1".join([prompt, *rests])
         if key not in self.memo:
-            self.memo[key] = [list(pair) for pair in self.model.next_tokens(prompt, k, tally)]
+            found = self.model.allowed_next(prompt, rests, tally)
+            self.memo[key] = [list(pair) for pair in found]
             self.path.write_text(json.dumps(self.memo), encoding="utf-8")
         else:
             tally.add(0, 0, "cached")
@@ -162,7 +163,7 @@ def main() -> int:
 
         chooser = strategy.chooser
         assert isinstance(chooser, GreedyChooser)
-        chooser.model = MemoNextTokens(chooser.model, options.memo)
+        chooser.model = MemoAllowed(chooser.model, options.memo)
     options.out.mkdir(parents=True, exist_ok=True)
     timings = {}
     try:

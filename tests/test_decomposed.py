@@ -6,6 +6,7 @@ by replaying the recordings made through llama-cpp-python's server.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -16,23 +17,25 @@ from summarizer.extract.base import CallTally
 from summarizer.extract.candidates import find_candidates
 from summarizer.extract.decomposed import DecomposedStrategy, chooser_for, lead_summary
 from summarizer.extract.questions import Ask, all_prompt_refs, prompt_ref
-from summarizer.extract.scoring import FirstChooser, GreedyChooser, Question
+from summarizer.extract.scoring import FirstChooser, GreedyChooser, Question, gbnf_choice
 from summarizer.grounding import check_draft
 
 ARTICLES = Path(__file__).resolve().parent.parent / "fixtures" / "articles"
 
 
 class TableModel:
-    """Next-token answers from a fixed table: the algorithm under test is the chooser's."""
+    """Next-token log-probs from a fixed table: the algorithm under test is the chooser's."""
 
     def __init__(self, table: dict[str, list[tuple[str, float]]]) -> None:
         self.table = table
         self.prompts: list[str] = []
 
-    def next_tokens(self, prompt: str, k: int, tally: CallTally) -> list[tuple[str, float]]:
+    def allowed_next(
+        self, prompt: str, rests: Sequence[str], tally: CallTally
+    ) -> list[tuple[str, float]]:
         self.prompts.append(prompt)
         tally.add(len(prompt), 1, "length")
-        return self.table[prompt][:k]
+        return [(t, p) for t, p in self.table[prompt] if any(r.startswith(t) for r in rests)]
 
 
 def _question(wordings: list[str]) -> Question:
@@ -40,7 +43,7 @@ def _question(wordings: list[str]) -> Question:
     return Question("donor", "Q:", "chat", labels, tuple(wordings))
 
 
-def test_greedy_takes_the_most_likely_token_that_starts_an_option() -> None:
+def test_greedy_takes_the_most_likely_token_allowed_by_the_options() -> None:
     model = TableModel({"Q:": [(" The", -0.5), (" Ukraine", -2.0), (" Russia", -3.0)]})
     chosen = GreedyChooser(model).choose(_question([" Russia", " Ukraine"]), CallTally())
     assert chosen == 1  # " The" starts no option; " Ukraine" is the likeliest that does
@@ -60,7 +63,7 @@ def test_greedy_descends_when_options_share_their_first_token() -> None:
     assert tally.calls == 2
 
 
-def test_greedy_keeps_the_first_option_when_the_model_names_none() -> None:
+def test_greedy_keeps_the_first_option_when_no_token_begins_one() -> None:
     model = TableModel({"Q:": [(" The", -0.1), (" A", -1.0)]})
     assert GreedyChooser(model).choose(_question([" Russia", " Ukraine"]), CallTally()) == 0
 
@@ -127,3 +130,9 @@ def test_decodings_that_need_a_model_refuse_to_run_without_one() -> None:
     assert isinstance(chooser_for(None, "first"), FirstChooser)
     with pytest.raises(ConfigurationError, match="needs a model"):
         chooser_for(None, "greedy")
+
+
+def test_the_grammar_allows_exactly_the_wordings() -> None:
+    assert gbnf_choice([' It was "announced".', " It was approved.", " It was approved."]) == (
+        'root ::= " It was \\"announced\\"." | " It was approved."'
+    )

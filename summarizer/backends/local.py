@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import os
 import sys
 import tempfile
@@ -159,6 +160,7 @@ class LocalBackend:
                 seed=seed,
                 verbose=False,
             )
+        self._texts: dict[str, list[int]] | None = None
         self._progress("model loaded")
 
     def _progress(self, message: str) -> None:
@@ -205,19 +207,39 @@ class LocalBackend:
         logits = llama._ctx.get_logits_ith(-1)
         return np.ctypeslib.as_array(logits, shape=(llama.n_vocab(),)).copy()
 
-    def next_tokens(self, prompt: str, k: int, tally: CallTally) -> list[tuple[str, float]]:
-        """The `k` most likely next tokens after `prompt` (raw text, no chat template)."""
-        from summarizer.extract.scoring import log_softmax_top
+    def _vocabulary(self) -> dict[str, list[int]]:
+        """Every token's text -> its ids (built once, on the first choice)."""
+        if self._texts is None:
+            texts: dict[str, list[int]] = {}
+            for token in range(self._llama.n_vocab()):
+                text = self._llama.detokenize([token]).decode("utf-8", errors="ignore")
+                if text:
+                    texts.setdefault(text, []).append(token)
+            self._texts = texts
+        return self._texts
 
+    def allowed_next(
+        self, prompt: str, rests: Sequence[str], tally: CallTally
+    ) -> list[tuple[str, float]]:
+        """(text, log-prob) of every next token after `prompt` that begins one of `rests`.
+
+        A grammar allowing exactly the options admits these tokens and no others, so the
+        most likely of them is what grammar-constrained greedy decoding would emit.
+        """
+        from summarizer.extract.scoring import log_softmax
+
+        vocabulary = self._vocabulary()
         tokens = self._tokens(prompt)
         with machine_turn():
-            logits = self._eval_last_logits(tokens)
-        top = log_softmax_top(logits, k)
+            logprobs = log_softmax(self._eval_last_logits(tokens))
         tally.add(len(tokens), 1, "length")
-        return [
-            (self._llama.detokenize([token]).decode("utf-8", errors="ignore"), logprob)
-            for token, logprob in top
-        ]
+        allowed: dict[str, float] = {}
+        for rest in rests:
+            for end in range(1, len(rest) + 1):
+                piece = rest[:end]
+                for token in vocabulary.get(piece, ()):
+                    allowed[piece] = max(allowed.get(piece, -math.inf), float(logprobs[token]))
+        return list(allowed.items())
 
     def continuation_logprobs(
         self, prompt: str, continuations: Sequence[str], tally: CallTally

@@ -46,9 +46,9 @@ from summarizer.extract.candidates import (
 from summarizer.extract.questions import Ask, all_prompt_refs
 from summarizer.extract.scoring import (
     Chooser,
-    CompletionsNextTokens,
     EnumChooser,
     FirstChooser,
+    GrammarChooser,
     GreedyChooser,
     LikelihoodChooser,
     Question,
@@ -561,8 +561,9 @@ def chooser_for(backend: Any, decoding: str = "greedy") -> Chooser:
     """The chooser `decoding` names, on `backend` (None only for `first`: no model).
 
     In-process (the local backend) every decoding runs on the model's logits. On an
-    OpenAI-compatible server `greedy` asks `/v1/completions` for the top next tokens, and
-    `enum` asks chat completions for a JSON-schema enum; `likelihood` is in-process only.
+    OpenAI-compatible server `greedy` is `/v1/completions` under a grammar of the options
+    (llama.cpp's server) and `enum` a chat completion under a JSON-schema enum (any server
+    with structured output); `likelihood` is in-process only.
     """
     if decoding == "first":
         return FirstChooser()
@@ -570,7 +571,7 @@ def chooser_for(backend: Any, decoding: str = "greedy") -> Chooser:
         raise ConfigurationError(f"the {decoding!r} decoding needs a model")
     if decoding == "enum":
         return EnumChooser(backend, backend.model)
-    in_process = hasattr(backend, "next_tokens")
+    in_process = hasattr(backend, "allowed_next")
     if decoding == "likelihood":
         if not in_process:
             raise ConfigurationError("the 'likelihood' decoding needs the in-process local model")
@@ -578,6 +579,6 @@ def chooser_for(backend: Any, decoding: str = "greedy") -> Chooser:
     if decoding == "greedy":
         if in_process:
             return GreedyChooser(backend)
-        return GreedyChooser(CompletionsNextTokens(backend.completions_client(), backend.model))
+        return GrammarChooser(backend.completions_client(), backend.model)
     choices = ", ".join(DECODINGS)
     raise ConfigurationError(f"unknown decoding {decoding!r}; choose one of: {choices}")

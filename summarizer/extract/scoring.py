@@ -1,22 +1,22 @@
 """How the model picks one option of a small decision (the `decomposed` strategy's decoding).
 
 A `Question` is a rendered prompt plus its options: label -> wording. A `Chooser` returns
-the index of the chosen option. Three decodings, measured against each other in
+the index of the chosen option. The decodings, measured against each other in
 docs/evaluation.md:
 
-- `GreedyChooser` (constrained greedy choice by next-token log-probabilities): the prompt
-  ends in "Answer:"; among the model's top next tokens, the most likely one that begins
-  some option's wording is taken, the options that do not begin with it drop out, and so on
-  until one option is left. It needs only "the top-k next tokens and their log-probs", which
-  the embedded model gives in-process and any OpenAI-compatible server gives through
-  `/v1/completions` with `logprobs` (llama.cpp, vLLM). Because both run the same algorithm
-  on the same numbers, a recording through llama-cpp-python's server replays what the
-  embedded model decides.
-- `LikelihoodChooser`: the sum of the log-probabilities of each option's whole wording
-  (in-process only: a server gives prompt log-probs only through `echo`, which
-  llama-cpp-python computes by sorting the whole vocabulary for every prompt token).
-- `EnumChooser`: a chat call whose answer is constrained by a JSON schema `enum` of the
-  labels (any server with structured output, OpenAI included).
+- `GreedyChooser` (grammar-constrained greedy choice): the prompt ends in "Answer:"; of
+  every token that keeps the answer a prefix of some option's wording, the most likely is
+  taken, the options it rules out drop, and so on until one option is complete. In-process
+  it reads the embedded model's whole next-token distribution.
+- `GrammarChooser`: the same decoding done by an OpenAI-compatible server: `/v1/completions`
+  with a GBNF grammar that allows exactly the wordings (llama.cpp's server), temperature 0.
+  Greedy decoding under that grammar is what `GreedyChooser` computes in-process, so a
+  recording through llama-cpp-python's server replays the embedded model's choices.
+- `LikelihoodChooser`: the option whose whole wording has the highest summed
+  log-probability (in-process only: llama-cpp-python's server gives prompt log-probs only
+  through `echo`, and computes them by sorting the vocabulary for every token).
+- `EnumChooser`: a chat call whose answer is constrained by a JSON-schema `enum` of the
+  wordings (any server with structured output, OpenAI included).
 - `FirstChooser`: no model at all: the first option (the ablation baseline).
 """
 
@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 from summarizer.extract.base import CallTally
 
-TOP_K = 20
+MAX_CHOICE_TOKENS = 32
 
 
 @dataclass(frozen=True)
@@ -44,10 +44,12 @@ class Question:
     wordings: tuple[str, ...]
 
 
-class NextTokens(Protocol):
-    """A model that reports its most likely next tokens after a raw text prompt."""
+class AllowedTokens(Protocol):
+    """A model that scores the next tokens that would begin one of `rests`."""
 
-    def next_tokens(self, prompt: str, k: int, tally: CallTally) -> list[tuple[str, float]]: ...
+    def allowed_next(
+        self, prompt: str, rests: Sequence[str], tally: CallTally
+    ) -> list[tuple[str, float]]: ...
 
 
 class ContinuationScores(Protocol):
@@ -78,41 +80,76 @@ class FirstChooser:
 class GreedyChooser:
     name = "greedy"
 
-    def __init__(self, model: NextTokens, k: int = TOP_K) -> None:
+    def __init__(self, model: AllowedTokens) -> None:
         self.model = model
-        self.k = k
 
     def choose(self, question: Question, tally: CallTally) -> int:
         if len(question.labels) == 1:
             return 0
         alive = list(range(len(question.wordings)))
         consumed = ""
-        while len(alive) > 1:
-            top = self.model.next_tokens(question.prompt + consumed, self.k, tally)
-            step = _best_step(top, [question.wordings[i][len(consumed):] for i in alive])
-            if step is None:
-                return alive[0]  # no option among the model's top tokens: keep the first
-            piece, finished = step
-            if finished is not None:
-                return alive[finished]
-            consumed += piece
+        while True:
+            rests = [question.wordings[i][len(consumed) :] for i in alive]
+            allowed = self.model.allowed_next(question.prompt + consumed, rests, tally)
+            if not allowed:
+                return alive[0]  # no token begins any option: keep the first
+            consumed += max(allowed, key=lambda item: item[1])[0]
+            done = [i for i in alive if question.wordings[i] == consumed]
+            if done:
+                return done[0]
             alive = [i for i in alive if question.wordings[i].startswith(consumed)]
-        return alive[0]
+            if len(alive) <= 1:
+                return alive[0] if alive else 0
 
 
-def _best_step(
-    top: list[tuple[str, float]], rests: list[str]
-) -> tuple[str, int | None] | None:
-    """The most likely token that starts some option's rest; an index if it ends one."""
-    for token, _ in sorted(top, key=lambda item: -item[1]):
-        if not token:
-            continue
-        for index, rest in enumerate(rests):
-            if rest.startswith(token):
-                return token, (index if rest == token else None)
-            if token.startswith(rest) and rest:
-                return token, index  # the token runs past the option's end: it is chosen
-    return None
+def gbnf_choice(wordings: Sequence[str]) -> str:
+    """A GBNF grammar whose only sentences are `wordings`."""
+
+    def literal(text: str) -> str:
+        escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        return f'"{escaped}"'
+
+    return "root ::= " + " | ".join(literal(w) for w in dict.fromkeys(wordings))
+
+
+def _count(tally: CallTally, completion: Any) -> Any:
+    choice = completion.choices[0]
+    usage = getattr(completion, "usage", None)
+    tally.add(
+        getattr(usage, "prompt_tokens", 0) or 0,
+        getattr(usage, "completion_tokens", 0) or 0,
+        getattr(choice, "finish_reason", None),
+    )
+    return choice
+
+
+class GrammarChooser:
+    """Greedy decoding under a grammar of the wordings, by an OpenAI-compatible server."""
+
+    name = "greedy"
+
+    def __init__(self, client: Any, model: str, seed: int = 0) -> None:
+        self.client = client
+        self.model = model
+        self.seed = seed
+
+    def choose(self, question: Question, tally: CallTally) -> int:
+        if len(question.labels) == 1:
+            return 0
+        completion = self.client.completions.create(
+            model=self.model,
+            prompt=question.prompt,
+            max_tokens=MAX_CHOICE_TOKENS,
+            temperature=0.0,
+            seed=self.seed,
+            extra_body={"grammar": gbnf_choice(question.wordings)},
+        )
+        answer = _count(tally, completion).text or ""
+        for index, wording in enumerate(question.wordings):
+            if wording == answer:
+                return index
+        started = [i for i, w in enumerate(question.wordings) if answer and w.startswith(answer)]
+        return started[0] if started else 0
 
 
 class LikelihoodChooser:
@@ -157,13 +194,7 @@ class EnumChooser:
             temperature=0.0,
             max_tokens=48,
         )
-        usage = getattr(completion, "usage", None)
-        choice = completion.choices[0]
-        tally.add(
-            getattr(usage, "prompt_tokens", 0) or 0,
-            getattr(usage, "completion_tokens", 0) or 0,
-            getattr(choice, "finish_reason", None),
-        )
+        choice = _count(tally, completion)
         try:
             picked = json.loads(choice.message.content or "{}").get("answer")
         except (json.JSONDecodeError, AttributeError):
@@ -174,47 +205,10 @@ class EnumChooser:
         return 0
 
 
-def log_softmax_top(logits: Any, k: int) -> list[tuple[int, float]]:
-    """(token id, log-prob) of the `k` most likely tokens of one row of logits (numpy)."""
+def log_softmax(logits: Any) -> Any:
+    """Log-probabilities of one row of logits (numpy, float64)."""
     import numpy as np
 
     row = np.asarray(logits, dtype=np.float64)
     peak = float(row.max())
-    norm = peak + math.log(float(np.exp(row - peak).sum()))
-    top = np.argpartition(-row, k)[:k]
-    return [(int(i), float(row[i]) - norm) for i in top]
-
-
-class CompletionsNextTokens:
-    """`NextTokens` from an OpenAI-compatible `/v1/completions` endpoint with `logprobs`.
-
-    One token is generated (temperature 0); its `top_logprobs` are the model's top next
-    tokens after the prompt. llama-cpp-python's server and vLLM answer this; OpenAI's own
-    API no longer offers completions for current models (use `EnumChooser` there).
-    """
-
-    def __init__(self, client: Any, model: str, seed: int = 0) -> None:
-        self.client = client
-        self.model = model
-        self.seed = seed
-
-    def next_tokens(self, prompt: str, k: int, tally: CallTally) -> list[tuple[str, float]]:
-        completion = self.client.completions.create(
-            model=self.model,
-            prompt=prompt,
-            max_tokens=1,
-            temperature=0.0,
-            logprobs=k,
-            seed=self.seed,
-        )
-        choice = completion.choices[0]
-        usage = getattr(completion, "usage", None)
-        tally.add(
-            getattr(usage, "prompt_tokens", 0) or 0,
-            getattr(usage, "completion_tokens", 0) or 0,
-            getattr(choice, "finish_reason", None),
-        )
-        logprobs = getattr(choice, "logprobs", None)
-        tops = getattr(logprobs, "top_logprobs", None) or [{}]
-        first = tops[0] or {}
-        return [(token, float(value)) for token, value in dict(first).items()]
+    return row - (peak + math.log(float(np.exp(row - peak).sum())))
