@@ -582,3 +582,10 @@ def chooser_for(backend: Any, decoding: str = "greedy") -> Chooser:
         return GrammarChooser(backend.completions_client(), backend.model)
     choices = ", ".join(DECODINGS)
     raise ConfigurationError(f"unknown decoding {decoding!r}; choose one of: {choices}")
+
+
+def decomposed_strategy(
+    backend: Any, *, decoding: str = "greedy", on_progress: ProgressHook | None = None
+) -> DecomposedStrategy:
+    """The strategy the pipeline builds for `--strategy decomposed` (and `auto` on `local`)."""
+    return DecomposedStrategy(chooser_for(backend, decoding), on_progress=on_progress)
