@@ -82,51 +82,28 @@ class MemoAllowed:
 def assemble_article(
     article: Article, strategy: DecomposedStrategy, backend: Any
 ) -> ArticleSummary:
-    """Strategy, then the shared grounding and assembly (until the pipeline takes strategies)."""
-    import datetime as dt
+    """The shared pipeline with this strategy (the no-model baseline has no backend)."""
+    from summarizer.pipeline import Pipeline
 
-    from summarizer import __version__
-    from summarizer.assemble import assemble
-    from summarizer.chunking import Chunk
-    from summarizer.extract.base import CallTally
-    from summarizer.grounding import partition_draft
-    from summarizer.schemas import SCHEMA_VERSION, Provenance, Usage
-
-    tally = CallTally()
-    whole = Chunk(0, len(article.text), article.text)
-    if backend is not None:
-        with backend.session(article.meta.id, {"strategy": strategy.name, "model": backend.model}):
-            result = strategy.extract(article, whole, tally)
-    else:
-        result = strategy.extract(article, whole, tally)
-    published = article.meta.published.isoformat() if article.meta.published else None
-    kept, rejected = partition_draft(result.draft, article.text, published=published)
-    records = assemble(article, kept)
-    return ArticleSummary(
-        article=article.meta,
-        summary=kept.summary,
-        events=records.events,
-        aid=records.aid,
-        transfers=records.transfers,
-        quotes=records.quotes,
-        provenance=Provenance(
-            backend=getattr(backend, "name", "none"),
-            model=getattr(backend, "model", "none"),
-            prompt_id="decomposed-v1",
-            prompt_sha256="",
-            schema_version=SCHEMA_VERSION,
-            package_version=__version__,
-            created_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
-            usage=Usage(prompt_tokens=tally.prompt_tokens,
-                        completion_tokens=tally.completion_tokens, calls=tally.calls),
-            rejected=[*result.rejected, *rejected, *records.notes],
-        ),
-    )  # fmt: skip
+    return Pipeline(backend or _NoModel(), strategy=strategy).run(article)
 
 
 class _NoModel:
+    """Stands in for a backend when no model runs (the `first` decoding)."""
+
     name = "none"
     model = "none"
+    server = None
+    context_tokens = 1_000_000
+    default_max_tokens = 0
+
+    def count_tokens(self, text: str) -> int:
+        return len(text) // 4 + 1
+
+    def session(self, name: str, metadata: dict[str, Any]) -> Any:
+        import contextlib
+
+        return contextlib.nullcontext()
 
 
 def main() -> int:

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 import os
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,6 +81,8 @@ def physical_cores() -> int:
     return max(1, min(len(cores), logical)) if cores else logical
 
 
+TURN_GAP_SECONDS = 0.002
+
 # One model call at a time in this process, whatever the number of backends.
 _PROCESS_LOCK = threading.Lock()
 
@@ -102,6 +104,9 @@ def machine_turn(lock_dir: Path | None = None) -> Iterator[None]:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+        # flock is not fair: a moment off the lock lets a waiting process take its turn
+        # instead of this one taking it straight back on its next call.
+        time.sleep(TURN_GAP_SECONDS)
 
 
 @contextlib.contextmanager
@@ -160,7 +165,7 @@ class LocalBackend:
                 seed=seed,
                 verbose=False,
             )
-        self._texts: dict[str, list[int]] | None = None
+        self._pieces: dict[str, int | None] = {}
         self._progress("model loaded")
 
     def _progress(self, message: str) -> None:
@@ -207,16 +212,13 @@ class LocalBackend:
         logits = llama._ctx.get_logits_ith(-1)
         return np.ctypeslib.as_array(logits, shape=(llama.n_vocab(),)).copy()
 
-    def _vocabulary(self) -> dict[str, list[int]]:
-        """Every token's text -> its ids (built once, on the first choice)."""
-        if self._texts is None:
-            texts: dict[str, list[int]] = {}
-            for token in range(self._llama.n_vocab()):
-                text = self._llama.detokenize([token]).decode("utf-8", errors="ignore")
-                if text:
-                    texts.setdefault(text, []).append(token)
-            self._texts = texts
-        return self._texts
+    def _single_token(self, piece: str) -> int | None:
+        """The token whose text is exactly `piece`, if the vocabulary has one (memoized)."""
+        if piece not in self._pieces:
+            ids = self._llama.tokenize(piece.encode("utf-8"), add_bos=False, special=False)
+            text = self._llama.detokenize(ids).decode("utf-8", errors="ignore") if ids else ""
+            self._pieces[piece] = ids[0] if len(ids) == 1 and text == piece else None
+        return self._pieces[piece]
 
     def allowed_next(
         self, prompt: str, rests: Sequence[str], tally: CallTally
@@ -228,7 +230,6 @@ class LocalBackend:
         """
         from summarizer.extract.scoring import log_softmax
 
-        vocabulary = self._vocabulary()
         tokens = self._tokens(prompt)
         with machine_turn():
             logprobs = log_softmax(self._eval_last_logits(tokens))
@@ -237,8 +238,9 @@ class LocalBackend:
         for rest in rests:
             for end in range(1, len(rest) + 1):
                 piece = rest[:end]
-                for token in vocabulary.get(piece, ()):
-                    allowed[piece] = max(allowed.get(piece, -math.inf), float(logprobs[token]))
+                token = self._single_token(piece)
+                if token is not None:
+                    allowed[piece] = float(logprobs[token])
         return list(allowed.items())
 
     def continuation_logprobs(

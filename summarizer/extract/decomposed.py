@@ -43,7 +43,7 @@ from summarizer.extract.candidates import (
     Sentence,
     find_candidates,
 )
-from summarizer.extract.questions import Ask, all_prompt_refs
+from summarizer.extract.questions import Ask, all_prompt_refs, steps
 from summarizer.extract.scoring import (
     Chooser,
     EnumChooser,
@@ -53,6 +53,7 @@ from summarizer.extract.scoring import (
     LikelihoodChooser,
     Question,
 )
+from summarizer.grounding import partition_draft
 
 if TYPE_CHECKING:
     from summarizer.articles import Article
@@ -75,6 +76,8 @@ class _Cues:
     injured: re.Pattern[str]
     bodies: re.Pattern[str]
     header_lines: frozenset[str]
+    kinds: list[tuple[str, re.Pattern[str]]]
+    future: re.Pattern[str]
 
 
 def _words(words: Iterable[str]) -> re.Pattern[str]:
@@ -97,6 +100,11 @@ def cues() -> _Cues:
         injured=_words(data["injured_cues"]),
         bodies=_words(data["bodies"]),
         header_lines=frozenset(data["header_lines"]),
+        kinds=[
+            (kind, re.compile(_words(words).pattern, re.IGNORECASE))
+            for kind, words in data["kind_cues"].items()
+        ],
+        future=_words(data["future_cues"]),
     )
 
 
@@ -161,7 +169,7 @@ class DecomposedStrategy:
             self._progress(f"{article.meta.id}: sentence {step} of {len(typed)}")
             sentence = found.sentences[index]
             ask = Ask(sentence.text)
-            kind = context.choose(ask.label("record_type", allowed=[*types, "none"]))
+            kind = context.choose(ask.label("record_type", order=[*types, "none"]))
             if kind == "aid":
                 aid.extend(_aid_records(context, index))
             elif kind == "transfer":
@@ -183,7 +191,10 @@ class DecomposedStrategy:
             transfers=_dedupe_transfers(transfers),
             quotes=quotes,
         )
-        return ChunkResult(draft)
+        # Evidence may name an actor from another paragraph, so the whole text is the scope.
+        published = article.meta.published.isoformat() if article.meta.published else None
+        kept, rejected = partition_draft(draft, article.text, published=published)
+        return ChunkResult(kept, rejected)
 
     def _progress(self, message: str) -> None:
         if self.on_progress is not None:
@@ -194,14 +205,17 @@ class DecomposedStrategy:
 
 
 def _possible_types(sentence: Sentence) -> list[str]:
+    """The record types the sentence's candidates allow, the one its words point to first."""
     types = []
     if sentence.of_kind("money"):
         types.append("aid")
     weapons = [w for w in sentence.of_kind("weapon") if w.value != "other" or w.designation]
-    if weapons or (sentence.of_kind("weapon") and cues().transfer.search(sentence.text)):
+    supplied = cues().transfer.search(sentence.text) is not None
+    if weapons or (sentence.of_kind("weapon") and supplied):
         types.append("transfer")
-    if cues().event.search(sentence.text):
-        types.append("event")
+    if cues().event.search(sentence.text) and not cues().future.search(sentence.text):
+        # An attack sentence that names weapons is about the attack unless they are supplied.
+        types.insert(0 if not supplied and "aid" not in types else len(types), "event")
     return types
 
 
@@ -440,7 +454,7 @@ def _event_record(context: _Context, index: int) -> DraftEvent | None:
     dates = sentence.of_kind("date")
     return DraftEvent(
         evidence=_evidence(context, index, attacker[1]),
-        kind=context.choose(ask.label("kind")),
+        kind=context.choose(ask.label("kind", order=_kind_order(sentence.text))),
         date=dates[0].text if dates else None,
         attacker=attacker[0],
         weapons=list(dict.fromkeys(w.text for w in weapons)),
@@ -452,18 +466,35 @@ def _event_record(context: _Context, index: int) -> DraftEvent | None:
     )
 
 
+def _kind_order(text: str) -> list[str]:
+    """Event kinds, the one the sentence's words point to first (guide 4.4)."""
+    kinds: list[str] = list(steps()["kind"]["options"])
+    cued = next((kind for kind, pattern in cues().kinds if pattern.search(text)), "other")
+    return [cued, *(k for k in kinds if k != cued)]
+
+
 def _merge_events(events: list[DraftEvent]) -> list[DraftEvent]:
-    """Sentences about the same attack (same kind, attacker and date) are one event."""
-    kept: dict[tuple[str, str | None, str | None], DraftEvent] = {}
+    """Sentences about one attack are one event: same attacker, and the same date or one
+    of them undated (a title line, a sentence restating the attack); evidence is joined."""
+    kept: list[DraftEvent] = []
     for event in events:
-        key = (event.kind, event.attacker, event.date)
-        if key in kept:
-            earlier = kept[key]
-            evidence = list(dict.fromkeys([*earlier.evidence, *event.evidence]))[:4]
-            kept[key] = earlier.model_copy(update={"evidence": evidence})
-        else:
-            kept[key] = event
-    return list(kept.values())
+        twin = next(
+            (
+                i
+                for i, k in enumerate(kept)
+                if k.attacker == event.attacker
+                and (k.date is None or event.date is None or k.date == event.date)
+            ),
+            None,
+        )
+        if twin is None:
+            kept.append(event)
+            continue
+        earlier = kept[twin]
+        evidence = list(dict.fromkeys([*earlier.evidence, *event.evidence]))[:4]
+        dated = earlier if earlier.date is not None or event.date is None else event
+        kept[twin] = dated.model_copy(update={"evidence": evidence})
+    return kept
 
 
 # --------------------------------------------------------------------------- quotes

@@ -79,10 +79,17 @@ class Ask:
         )
         return Question(step, prompt, chat, tuple(labels), tuple(wordings))
 
-    def label(self, step: str, thing: str = "", allowed: list[str] | None = None) -> Question:
-        """An enum decision: the step's labels (all, or `allowed` in the step's order)."""
+    def label(
+        self,
+        step: str,
+        thing: str = "",
+        allowed: list[str] | None = None,
+        order: list[str] | None = None,
+    ) -> Question:
+        """An enum decision: the step's labels (all, or `allowed`), in the step's order or
+        in `order` (code's prior first: what the no-model baseline picks)."""
         options: dict[str, str] = steps()[step]["options"]
-        labels = [label for label in options if allowed is None or label in allowed]
+        labels = [label for label in order or options if allowed is None or label in allowed]
         return self._build(step, thing, labels, [options[label] for label in labels])
 
     def role(self, step: str, thing: str, names: list[str]) -> Question:

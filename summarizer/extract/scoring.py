@@ -115,10 +115,12 @@ def gbnf_choice(wordings: Sequence[str]) -> str:
 def _count(tally: CallTally, completion: Any) -> Any:
     choice = completion.choices[0]
     usage = getattr(completion, "usage", None)
+    created = getattr(completion, "created", None)
     tally.add(
         getattr(usage, "prompt_tokens", 0) or 0,
         getattr(usage, "completion_tokens", 0) or 0,
         getattr(choice, "finish_reason", None),
+        created if isinstance(created, int) else None,
     )
     return choice
 
