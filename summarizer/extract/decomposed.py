@@ -594,7 +594,8 @@ def chooser_for(backend: Any, decoding: str = "greedy") -> Chooser:
     In-process (the local backend) every decoding runs on the model's logits. On an
     OpenAI-compatible server `greedy` is `/v1/completions` under a grammar of the options
     (llama.cpp's server) and `enum` a chat completion under a JSON-schema enum (any server
-    with structured output); `likelihood` is in-process only.
+    with structured output, and what `greedy` falls back to on OpenAI's own API);
+    `likelihood` is in-process only.
     """
     if decoding == "first":
         return FirstChooser()
@@ -610,6 +611,8 @@ def chooser_for(backend: Any, decoding: str = "greedy") -> Chooser:
     if decoding == "greedy":
         if in_process:
             return GreedyChooser(backend)
+        if backend.name == "openai" and backend.server is None:
+            return EnumChooser(backend, backend.model)  # OpenAI's API: no raw completions
         return GrammarChooser(backend.completions_client(), backend.model)
     choices = ", ".join(DECODINGS)
     raise ConfigurationError(f"unknown decoding {decoding!r}; choose one of: {choices}")
