@@ -24,7 +24,13 @@ from typing import Any
 
 from summarizer.articles import Article, read_article
 from summarizer.evaluation import evaluate, gate_numbers, to_markdown
-from summarizer.extract.decomposed import DECODINGS, DecomposedStrategy, chooser_for
+from summarizer.extract.decomposed import (
+    DECODINGS,
+    DecomposedStrategy,
+    chooser_for,
+    decomposed_strategy,
+)
+from summarizer.extract.questions import steps as steps_of
 from summarizer.schemas import ArticleSummary
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +44,7 @@ def make_decomposed(
     replay: Path | None,
     record: Path | None,
     on_progress: Callable[[str], None] | None,
+    steps: str | None = None,
 ) -> tuple[Any, DecomposedStrategy]:
     backend: Any = None
     if replay is not None:
@@ -55,7 +62,15 @@ def make_decomposed(
         from summarizer.backends.local import LocalBackend
 
         backend = LocalBackend(model_path=model, on_progress=on_progress)
-    return backend, DecomposedStrategy(chooser_for(backend, decoding), on_progress=on_progress)
+    if decoding == "first":
+        return backend, DecomposedStrategy(chooser_for(None, "first"), on_progress=on_progress)
+    chosen = None
+    if steps is not None:
+        chosen = frozenset(steps_of()) if steps == "all" else frozenset(steps.split(","))
+    strategy = decomposed_strategy(
+        backend, decoding=decoding, steps=chosen, on_progress=on_progress
+    )
+    return backend, strategy
 
 
 class MemoAllowed:
@@ -119,6 +134,9 @@ def main() -> int:
     parser.add_argument("--md", type=Path, help="write the scorer's Markdown tables here")
     parser.add_argument("--verbose", action="store_true", help="progress on stderr")
     parser.add_argument("--memo", type=Path, help="development cache of next-token answers")
+    parser.add_argument(
+        "--steps", help="steps the model decides: all, or a comma list (default: measured)"
+    )
     options = parser.parse_args()
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
     if options.articles:
@@ -134,11 +152,14 @@ def main() -> int:
         replay=options.replay,
         record=options.record,
         on_progress=progress,
+        steps=options.steps,
     )
     if options.memo is not None and options.decoding == "greedy":
-        from summarizer.extract.scoring import GreedyChooser
+        from summarizer.extract.scoring import GreedyChooser, StepsChooser
 
         chooser = strategy.chooser
+        if isinstance(chooser, StepsChooser):
+            chooser = chooser.model
         assert isinstance(chooser, GreedyChooser)
         chooser.model = MemoAllowed(chooser.model, options.memo)
     options.out.mkdir(parents=True, exist_ok=True)

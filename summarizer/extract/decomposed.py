@@ -52,6 +52,7 @@ from summarizer.extract.scoring import (
     GreedyChooser,
     LikelihoodChooser,
     Question,
+    StepsChooser,
 )
 from summarizer.grounding import partition_draft
 
@@ -175,9 +176,7 @@ class DecomposedStrategy:
             elif kind == "transfer":
                 transfers.extend(_transfer_records(context, index))
             elif kind == "event":
-                event = _event_record(context, index)
-                if event is not None:
-                    events.append(event)
+                events.extend(_event_records(context, index))
         quotes = [
             q
             for quotation in found.quotations
@@ -443,6 +442,17 @@ def _count_near(text: str, sentence: Sentence, pattern: re.Pattern[str]) -> str 
     return None
 
 
+def _event_records(context: _Context, index: int) -> list[DraftEvent]:
+    """One event, or one per date when the sentence dates several strikes (guide 3.1)."""
+    event = _event_record(context, index)
+    if event is None:
+        return []
+    dates = context.found.sentences[index].of_kind("date")
+    if len(dates) < 2 or event.date is None:
+        return [event]
+    return [event.model_copy(update={"date": date.text}) for date in dates]
+
+
 def _event_record(context: _Context, index: int) -> DraftEvent | None:
     sentence = context.found.sentences[index]
     ask = Ask(sentence.text)
@@ -618,8 +628,28 @@ def chooser_for(backend: Any, decoding: str = "greedy") -> Chooser:
     raise ConfigurationError(f"unknown decoding {decoding!r}; choose one of: {choices}")
 
 
+# The steps the embedded Gemma 3 270M decides better than the code's priors, measured on
+# fixtures/gold (docs/evaluation.md, "Decomposed strategy"): on every other step its choice
+# was worse than the first candidate / the cued label, so it is not asked there.
+EMBEDDED_MODEL_STEPS = frozenset({"aid_type"})
+EMBEDDED_MODEL_FILE = "gemma-3-270m-q4_k_m.gguf"
+
+
 def decomposed_strategy(
-    backend: Any, *, decoding: str = "greedy", on_progress: ProgressHook | None = None
+    backend: Any,
+    *,
+    decoding: str = "greedy",
+    steps: frozenset[str] | None = None,
+    on_progress: ProgressHook | None = None,
 ) -> DecomposedStrategy:
-    """The strategy the pipeline builds for `--strategy decomposed` (and `auto` on `local`)."""
-    return DecomposedStrategy(chooser_for(backend, decoding), on_progress=on_progress)
+    """The strategy the pipeline builds for `--strategy decomposed` (and `auto` on `local`).
+
+    `steps`: which decisions the model makes (None: all, except for the embedded default
+    model, which makes only those where it measured better than code).
+    """
+    chooser = chooser_for(backend, decoding)
+    if steps is None and getattr(backend, "model", None) == EMBEDDED_MODEL_FILE:
+        steps = EMBEDDED_MODEL_STEPS
+    if steps is not None and decoding != "first":
+        chooser = StepsChooser(chooser, steps)
+    return DecomposedStrategy(chooser, on_progress=on_progress)

@@ -77,6 +77,24 @@ class FirstChooser:
         return 0
 
 
+class StepsChooser:
+    """The model decides only `steps`; every other step takes the code's first option.
+
+    Which steps a model decides better than the code's priors is measured (docs/evaluation.md,
+    the ablation): a weak model is asked only where it helps.
+    """
+
+    def __init__(self, model: Chooser, steps: frozenset[str]) -> None:
+        self.model = model
+        self.steps = steps
+        self.name = f"{model.name}[{','.join(sorted(steps))}]"
+
+    def choose(self, question: Question, tally: CallTally) -> int:
+        if question.step not in self.steps:
+            return 0
+        return self.model.choose(question, tally)
+
+
 class GreedyChooser:
     name = "greedy"
 
