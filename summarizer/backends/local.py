@@ -81,15 +81,38 @@ def physical_cores() -> int:
     return max(1, min(len(cores), logical)) if cores else logical
 
 
-TURN_GAP_SECONDS = 0.002
+TURN_HANDOVER_SECONDS = 2.0
 
 # One model call at a time in this process, whatever the number of backends.
 _PROCESS_LOCK = threading.Lock()
 
 
+def _others_waiting(directory: Path, stem: str) -> bool:
+    """Whether another live process has said it waits for the model (a marker file)."""
+    for marker in directory.glob(f"{stem}.wait-*"):
+        pid = int(marker.name.rsplit("-", 1)[1])
+        if pid == os.getpid():
+            continue
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            marker.unlink(missing_ok=True)  # left by a process that died waiting
+            continue
+        except PermissionError:
+            pass
+        return True
+    return False
+
+
 @contextlib.contextmanager
 def machine_turn(lock_dir: Path | None = None) -> Iterator[None]:
-    """Hold this process's and this machine's model turn (an advisory file lock)."""
+    """Hold this process's and this machine's model turn (an advisory file lock).
+
+    flock is not fair: a process making many short calls would take the lock straight
+    back. So a waiting process leaves a marker, and a process that just finished a call
+    steps aside (up to `TURN_HANDOVER_SECONDS`) until the waiter has taken its turn: two runs
+    at once alternate call by call instead of one starving the other.
+    """
     with _PROCESS_LOCK:
         try:
             import fcntl
@@ -97,16 +120,21 @@ def machine_turn(lock_dir: Path | None = None) -> Iterator[None]:
             yield
             return
         directory = lock_dir or Path(tempfile.gettempdir())
-        path = directory / f"summarizer-local-model-{os.getuid()}.lock"
-        with open(path, "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+        stem = f"summarizer-local-model-{os.getuid()}.lock"
+        marker = directory / f"{stem}.wait-{os.getpid()}"
+        with open(directory / stem, "a") as handle:
+            marker.touch()
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            finally:
+                marker.unlink(missing_ok=True)
             try:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
-        # flock is not fair: a moment off the lock lets a waiting process take its turn
-        # instead of this one taking it straight back on its next call.
-        time.sleep(TURN_GAP_SECONDS)
+        deadline = time.monotonic() + TURN_HANDOVER_SECONDS
+        while _others_waiting(directory, stem) and time.monotonic() < deadline:
+            time.sleep(0.005)
 
 
 @contextlib.contextmanager
