@@ -27,7 +27,8 @@ COMMAND = "python scripts/decomposed_baseline.py"
 
 
 def main() -> int:
-    recorded = sorted(p.stem for p in RECORDINGS.glob("*.json"))
+    # Every gold article: one whose choices the model never had to make has no recording.
+    recorded = sorted(p.stem for p in (ROOT / "fixtures" / "gold").glob("*.json"))
     backend = OpenAICompatBackend.for_replay(RECORDINGS)
     pipeline = Pipeline(backend, strategy=decomposed_strategy(backend))
     with tempfile.TemporaryDirectory() as work:
