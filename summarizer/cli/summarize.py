@@ -71,7 +71,7 @@ def summarize(
 ) -> None:
     """Summarize one article into a typed, verified ArticleSummary (JSON or Markdown)."""
     from summarizer.api import Summarizer
-    from summarizer.markdown import to_markdown
+    from summarizer.render.markdown import to_markdown
 
     try:
         article = read_input(source, published)
