@@ -20,8 +20,8 @@ from summarizer.consolidate import (
     timeline_text,
     write_timeline,
 )
-from summarizer.links import Link, LinkMention, load_links, resolve_mention, score_links
 from summarizer.errors import InputError
+from summarizer.links import Link, LinkMention, load_links, resolve_mention, score_links
 from summarizer.schemas import ArticleSummary, DateRef
 from summarizer.summaries import load_results
 
@@ -201,3 +201,19 @@ def test_actor_aliases_and_metonyms_still_link() -> None:
         summaries.append(ArticleSummary.model_validate(data))
     score = score_links(consolidate(summaries), load_links(LINKS))
     assert (score.found_pairs, score.correct_pairs) == (10, 10)
+
+
+def test_consolidate_command_writes_and_scores(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from summarizer.cli.app import app
+
+    out = tmp_path / "timeline.csv"
+    done = CliRunner().invoke(app, [
+        "consolidate", str(GOLD), str(LINK_RECORDS), "--out", str(out), "--links", str(LINKS),
+    ])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "pairwise: gold pairs 10, predicted pairs 10, P 1.000, R 1.000, F1 1.000" in done.output
+    assert out.read_text("utf-8").startswith("id,type,date_text")
+    bad = CliRunner().invoke(app, ["consolidate", str(GOLD), "--out", str(tmp_path / "t.txt")])
+    assert bad.exit_code == 1 and "must end in .jsonl or .csv" in bad.output

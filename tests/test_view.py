@@ -156,3 +156,27 @@ def test_markdown_renderer_lives_in_render() -> None:
     summary = load_results(GOLD / "000_nk-missiles-russia.json").summaries[0]
     markdown = to_markdown(summary)
     assert markdown.startswith("# ") and "## Weapons transfers" in markdown
+
+
+def test_view_and_summarize_html_commands(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from summarizer.cli.app import app
+
+    runner = CliRunner()
+    out = tmp_path / "report.html"
+    done = runner.invoke(app, ["view", str(GOLD), "--articles", str(ARTICLES), "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    assert out.read_text("utf-8").count('<details class="article') == len(list(GOLD.glob("*.json")))
+    missing = runner.invoke(app, ["view", str(tmp_path / "none.jsonl"), "--out", str(out)])
+    assert missing.exit_code == 1 and "none.jsonl: does not exist" in missing.output
+
+    page = tmp_path / "one.html"
+    article = ARTICLES / "000_nk-missiles-russia.txt"
+    done = runner.invoke(app, [
+        "summarize", str(article), "--backend", "replay", "--recordings",
+        str(ROOT / "fixtures" / "recordings"), "--format", "html", "--out", str(page),
+    ])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    html = page.read_text("utf-8")
+    assert "000_nk-missiles-russia" in html and 'class="article-text"' in html

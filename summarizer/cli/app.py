@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from summarizer.cli import batch, evaluate, export, store, summarize
+from summarizer.cli import batch, consolidate, evaluate, export, store, summarize, view
 
 app = typer.Typer(
     help="Typed, verifiable structured summaries of news about wars, aid and arms transfers.",
@@ -42,6 +42,8 @@ app.command()(summarize.schema)
 app.command("eval")(evaluate.evaluate_command)
 app.command("batch", help=batch.BATCH_HELP)(batch.batch_command)
 app.command("export", help=export.EXPORT_HELP)(export.export_command)
+app.command("view", help=view.VIEW_HELP)(view.view_command)
+app.command("consolidate", help=consolidate.CONSOLIDATE_HELP)(consolidate.consolidate_command)
 
 store_app = typer.Typer(help="The local store: statistics and exports.", no_args_is_help=True)
 store_app.command("stats")(store.store_stats_command)

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 class OutputFormat(StrEnum):
     json = "json"
     md = "md"
+    html = "html"
 
 
 def read_input(source: str, published: str | None) -> Article:
@@ -53,7 +54,7 @@ def summarize(
         Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")
     ] = None,
     output_format: Annotated[
-        OutputFormat, typer.Option("--format", help="json or md.")
+        OutputFormat, typer.Option("--format", help="json, md or html (a self-contained report).")
     ] = OutputFormat.json,
     backend: BackendOption = None,
     model: ModelOption = None,
@@ -92,6 +93,10 @@ def summarize(
         fail(str(error))
     if output_format is OutputFormat.md:
         write_output(to_markdown(result), out)
+    elif output_format is OutputFormat.html:
+        from summarizer.render.html.report import build_report
+
+        write_output(build_report([result], {result.article.id: article.text}), out)
     else:
         write_output(result.model_dump_json(indent=2) + "\n", out)
 
