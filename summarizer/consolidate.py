@@ -216,8 +216,14 @@ def _period_of(start: dt.date, end: dt.date, precision: str) -> frozenset[int]:
 def date_overlap(a: DateRef, b: DateRef) -> float:
     """Jaccard of the periods two dates cover, both taken at the coarser precision."""
     coarser = max(a.precision, b.precision, key=lambda p: _PRECISION_RANK[p])
-    pa, pb = _period(a, coarser), _period(b, coarser)
-    return len(pa & pb) / len(pa | pb)
+    step = 7 if coarser == "week" else 1
+    first_a, last_a = _bucket(a.start, coarser), _bucket(a.end or a.start, coarser)
+    first_b, last_b = _bucket(b.start, coarser), _bucket(b.end or b.start, coarser)
+    shared = (min(last_a, last_b) - max(first_a, first_b)) // step + 1
+    if shared <= 0:
+        return 0.0
+    size_a, size_b = (last_a - first_a) // step + 1, (last_b - first_b) // step + 1
+    return shared / (size_a + size_b - shared)
 
 
 def _same_end(a: DateRef, b: DateRef) -> bool:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -118,10 +119,14 @@ def _join(*parts: str | None) -> str:
     return " · ".join(p for p in parts if p)
 
 
+@functools.lru_cache(maxsize=8192)
+def _canonical(name: str) -> str:
+    return canonical_entity(name, actor=True)
+
+
 def _names(*names: str | None) -> str:
     """Canonical actor names, `|`-joined: what the country filter matches."""
-    found = sorted({canonical_entity(n, actor=True) for n in names if n})
-    return "|".join(found)
+    return "|".join(sorted({_canonical(n) for n in names if n}))
 
 
 def _date_attrs(date: DateRef | None, fallback: dt.date | None) -> tuple[str, str]:
