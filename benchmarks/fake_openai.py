@@ -41,6 +41,7 @@ from typing import Any
 
 _ARTICLE = re.compile(r"\n---\n(.*)\n---\n", re.DOTALL)
 _FIRST_SENTENCE = re.compile(r"\S.*?[.!?](?=\s|$)", re.DOTALL)
+_AID_SENTENCE = re.compile(r"The United States announced (\$\d+ million) in aid for (\w+)\.")
 
 
 @dataclass
@@ -117,6 +118,19 @@ def draft_answer(article: str, style: str) -> str:
         )
         answer["events"] = [
             {"kind": "other", "description": "What happened.", "evidence": [evidence]}
+        ]
+    if (aid := _AID_SENTENCE.search(article)) is not None:  # an aid record to normalize
+        answer["aid"] = [
+            {
+                "donor": "United States",
+                "recipient": aid.group(2),
+                "amount": aid.group(1),
+                "aid_type": "military",
+                "stage": "announced",
+                "scope": "package",
+                "description": "An aid package.",
+                "evidence": [aid.group(0)],
+            }
         ]
     return json.dumps(answer)
 

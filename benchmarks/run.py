@@ -5,7 +5,7 @@ peak memory. Writes nothing outside a temporary directory; prints a Markdown rep
     python benchmarks/run.py --only throughput    # one of: throughput ratelimit overhead memory
     python benchmarks/run.py --json results.json  # also save the numbers
 
-Every run goes through the real batch path (`summarizer.batch.run_batch`: pipeline,
+Every run goes through the real batch path (`summarizer.runner.run_batch`: pipeline,
 instructor, validation, grounding, normalization, SQLite store, fsynced results file) against
 `benchmarks/fake_openai.py`, a local OpenAI-compatible server started as a separate process
 on 127.0.0.1 with a fixed latency (and, for the rate-limit run, a server-enforced limit that
@@ -36,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from summarizer.batch import BatchItem, expand_inputs, run_batch  # noqa: E402
+from summarizer.runner import BatchItem, expand_inputs, run_batch  # noqa: E402
 from summarizer.store import PriceTable, Store  # noqa: E402
 
 FILLER = (
@@ -137,7 +137,7 @@ def run_processes(
 ) -> tuple[float, Any]:
     """The batch over worker processes; wall time counted from when all were ready (their
     start-up, importing the package, is reported apart)."""
-    from summarizer.batch import run_batch_processes
+    from summarizer.runner.processes import run_batch_processes
 
     options = {"base_url": base_url, "api_key": "sk-" + "bench-0123456789", "model": "gpt-4o-mini"}
     report = run_batch_processes(

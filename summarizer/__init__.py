@@ -20,7 +20,7 @@ from summarizer._version import __version__ as __version__
 
 if TYPE_CHECKING:  # what the lazy exports below resolve to, for type checkers
     from summarizer.api import Summarizer, asummarize, summarize
-    from summarizer.batch import summarize_many, summarize_many_sync
+    from summarizer.runner import summarize_many, summarize_many_sync
     from summarizer.schemas import AidFigure, ArticleSummary, Event, Quote, WeaponsTransfer
 
 # public name -> the module that defines it
@@ -33,8 +33,8 @@ _EXPORTS = {
     "Summarizer": "summarizer.api",
     "asummarize": "summarizer.api",
     "summarize": "summarizer.api",
-    "summarize_many": "summarizer.batch",
-    "summarize_many_sync": "summarizer.batch",
+    "summarize_many": "summarizer.runner",
+    "summarize_many_sync": "summarizer.runner",
 }
 
 __all__ = [

@@ -15,9 +15,9 @@ from typing import Any
 from summarizer.articles import Article, article_from_text, read_article
 from summarizer.backends import Backend, create_backend
 from summarizer.config import Config
+from summarizer.http.retry import RetryPolicy
 from summarizer.pipeline import Pipeline
 from summarizer.schemas import SCHEMA_VERSION, ArticleSummary
-from summarizer.transport import RetryPolicy
 
 Source = str | Path | Article
 

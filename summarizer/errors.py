@@ -30,3 +30,7 @@ class ExtractionError(SummarizerError):
 
 class TransportError(SummarizerError):
     """The backend could not be reached or kept failing after transport retries."""
+
+
+class BudgetExceededError(SummarizerError):
+    """A model call would take the spend past `--budget`; it was not made."""

@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
-from pydantic import ValidationError
-
+from summarizer.results import ErrorRecord, InvalidLine, iter_result_lines
 from summarizer.schemas import (
     AidFigure,
     ArticleSummary,
@@ -677,59 +675,6 @@ FORMATS: dict[ExportFormat, Format] = {
 # --------------------------------------------------------------------------- reading
 
 
-@dataclass(frozen=True)
-class ErrorLine:
-    """A results line recording that one input failed: `{"id", "source", "error", "kind"}`."""
-
-    id: str
-    source: str
-    error: str
-    kind: str
-
-
-@dataclass(frozen=True)
-class InvalidLine:
-    """A results line that is neither a summary nor an error record."""
-
-    line_number: int
-    reason: str
-
-
-ResultLine = ArticleSummary | ErrorLine | InvalidLine
-
-
-def is_error_record(data: object) -> bool:
-    return isinstance(data, dict) and "error" in data and "provenance" not in data
-
-
-def parse_result_line(line: str, line_number: int = 0) -> ResultLine | None:
-    """Parse one results JSONL line; a blank line gives None."""
-    if not line.strip():
-        return None
-    try:
-        data = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return InvalidLine(line_number, f"not JSON ({exc.msg})")
-    if is_error_record(data):
-        return ErrorLine(
-            id=str(data.get("id", "")),
-            source=str(data.get("source", "")),
-            error=str(data.get("error", "")),
-            kind=str(data.get("kind", "")),
-        )
-    try:
-        return ArticleSummary.model_validate(data)
-    except ValidationError as exc:
-        return InvalidLine(line_number, f"not an ArticleSummary ({exc.error_count()} errors)")
-
-
-def iter_result_lines(lines: Iterable[str]) -> Iterator[ResultLine]:
-    for number, line in enumerate(lines, start=1):
-        parsed = parse_result_line(line, number)
-        if parsed is not None:
-            yield parsed
-
-
 # --------------------------------------------------------------------------- writing
 
 
@@ -759,14 +704,14 @@ def write_csv(rows: Iterable[Row], columns: tuple[str, ...], out: TextIO) -> int
     return count
 
 
-def export_lines(lines: Iterable[str], to: ExportFormat, out: TextIO) -> ExportReport:
+def export_lines(lines: Iterable[str | bytes], to: ExportFormat, out: TextIO) -> ExportReport:
     """Export results JSONL lines to CSV in format `to`; error and invalid lines are skipped."""
     fmt = FORMATS[to]
     report = ExportReport(format=to, invalid_lines=[])
 
     def rows() -> Iterator[Row]:
         for item in iter_result_lines(lines):
-            if isinstance(item, ErrorLine):
+            if isinstance(item, ErrorRecord):
                 report.skipped_errors += 1
             elif isinstance(item, InvalidLine):
                 assert report.invalid_lines is not None
@@ -781,7 +726,7 @@ def export_lines(lines: Iterable[str], to: ExportFormat, out: TextIO) -> ExportR
 
 def export_file(results: Path, to: ExportFormat, out: TextIO) -> ExportReport:
     """Export a results JSONL file (streamed, so any size fits in memory)."""
-    with results.open(encoding="utf-8") as lines:
+    with results.open("rb") as lines:  # bytes: a non-UTF-8 line is one invalid line
         return export_lines(lines, to, out)
 
 
@@ -789,7 +734,7 @@ def store_lines(store: Any, *, batch: str | None = None) -> Iterator[str]:
     """The store's results as results-file lines: summaries, then error records."""
     yield from store.iter_results(batch=batch)
     for error in store.iter_errors(batch=batch):
-        yield json.dumps(error.as_record(), ensure_ascii=False)
+        yield error.line()
 
 
 def summaries_to_csv(summaries: Iterable[ArticleSummary], to: ExportFormat, out: TextIO) -> int:

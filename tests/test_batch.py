@@ -20,26 +20,20 @@ import pytest
 from helpers.benchmark_server import load_fake_openai
 from openai.types.chat import ChatCompletion
 
-from summarizer import batch as batch_module
 from summarizer.api import Summarizer
-from summarizer.batch import (
-    EXIT_BUDGET,
-    EXIT_OK,
-    EXIT_SOME_FAILED,
-    BatchItem,
+from summarizer.errors import ConfigurationError
+from summarizer.runner.inputs import BatchItem, UsageError, expand_inputs, load_article
+from summarizer.runner.ratelimit import RateLimiter, TokenBucket
+from summarizer.runner.report import EXIT_BUDGET, EXIT_OK, EXIT_SOME_FAILED
+from summarizer.runner.results_file import ResultsFile
+from summarizer.runner.runner import (
     Done,
     Failed,
-    RateLimiter,
-    ResultsFile,
     Skipped,
-    TokenBucket,
-    UsageError,
-    expand_inputs,
     run_batch,
     summarize_many,
     summarize_many_sync,
 )
-from summarizer.errors import ConfigurationError
 from summarizer.store import Price, PriceTable, Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,6 +82,9 @@ class ScriptedBackend:
             return self._answer(kwargs)
         finally:
             self.in_flight -= 1
+
+    def prepare_request(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        return kwargs
 
     def count_tokens(self, text: str) -> int:
         return len(text) // 4 + 1
@@ -153,9 +150,22 @@ def test_expand_inputs_files_folders_globs_and_missing(tmp_path: Path) -> None:
         [str(tmp_path / "a"), str(tmp_path / "b" / "*.txt"), str(tmp_path / "nope.txt")]
     )
     ids = [i.id for i in items]
-    # the two one.txt collide on their stem, so both get their path below the common folder
-    assert ids == ["a/one", "two", "b/one", str(tmp_path / "nope.txt")]
+    # ids are paths below the folder named (or the glob's fixed part); equal ones get ~2
+    assert ids == ["one", "sub/two", "one~2", str(tmp_path / "nope.txt")]
     assert items[-1].problem == "does not exist"
+
+
+def test_ids_stay_when_the_folder_grows(tmp_path: Path) -> None:
+    """Issue 10 #7: `one` became `a/one` once `b/one.txt` existed, so a rerun wrote twice."""
+    (tmp_path / "in" / "a").mkdir(parents=True)
+    (tmp_path / "in" / "a" / "one.txt").write_text(article(1))
+    (tmp_path / "in" / "two.txt").write_text(article(2))
+    before = {i.source: i.id for i in expand_inputs([str(tmp_path / "in")])}
+    (tmp_path / "in" / "b").mkdir()
+    (tmp_path / "in" / "b" / "one.txt").write_text(article(3))
+    after = {i.source: i.id for i in expand_inputs([str(tmp_path / "in")])}
+    assert before == {k: after[k] for k in before}
+    assert sorted(after.values()) == ["a/one", "b/one", "two"]
 
 
 def test_expand_inputs_reads_paths_from_stdin_and_dedupes(tmp_path: Path) -> None:
@@ -189,9 +199,9 @@ def test_expand_inputs_jsonl_lines_and_duplicate_ids(tmp_path: Path) -> None:
     items = expand_inputs([str(path)])
     assert [i.id for i in items] == ["a", "articles:3", "articles:4", "a~2"]
     assert items[1].problem == "is not a valid JSON line"
-    loaded = batch_module.load_article(items[0])
+    loaded = load_article(items[0])
     assert loaded.meta.published is not None and loaded.text == article(1)
-    assert batch_module.load_article(items[3]).text == article(3)
+    assert load_article(items[3]).text == article(3)
 
 
 def test_expand_inputs_without_inputs_is_a_usage_error() -> None:
@@ -311,7 +321,7 @@ def test_summarize_many_isolates_failures(summarizer: Summarizer, store: Store) 
     assert isinstance(by_id["nul"], Failed) and by_id["nul"].kind == "input"
     assert isinstance(by_id["down"], Failed) and by_id["down"].kind == "transport"
     assert isinstance(by_id["garbage"], Failed) and by_id["garbage"].kind == "extraction"
-    assert {e.item_id for e in store.iter_errors()} == {"empty", "nul", "down", "garbage"}
+    assert {e.id for e in store.iter_errors()} == {"empty", "nul", "down", "garbage"}
 
 
 def test_binary_file_input_is_an_error_record(
@@ -460,18 +470,20 @@ def test_budget_stops_new_calls_and_leaves_the_batch_resumable(
     write_articles(tmp_path / "in", 6)
     out = tmp_path / "results.jsonl"
     items = expand_inputs([str(tmp_path / "in")])
+    budget = 10.0  # at these prices a call costs ~$2 and is estimated at ~$8 (full max_tokens)
     report = run(
-        run_batch(items, out, summarizer=summarizer, store=store, budget=0.0001, concurrency=1)
+        run_batch(items, out, summarizer=summarizer, store=store, budget=budget, concurrency=1)
     )
-    # the first call is allowed (nothing spent yet), then the budget is reached
-    assert report.done == 1
-    assert report.budget_reached and report.skipped_budget == 5
+    assert 1 <= report.done < 6
+    assert report.budget_reached and report.skipped_budget == 6 - report.done
     assert report.exit_code == EXIT_BUDGET
-    assert len(read_lines(out)) == 1
+    assert report.spent_on_batch <= budget  # never a call past the budget
+    assert len(read_lines(out)) == report.done
     again = run(
-        run_batch(items, out, summarizer=summarizer, store=store, budget=0.0001, concurrency=1)
+        run_batch(items, out, summarizer=summarizer, store=store, budget=budget, concurrency=1)
     )
-    assert again.done == 0 and again.skipped_budget == 5  # the ledger remembers the spending
+    assert again.done == 0 and again.skipped_budget == 6 - report.done  # the ledger remembers
+    assert store.spent(batch=str(out.resolve())) <= budget
     final = run(run_batch(items, out, summarizer=summarizer, store=store, budget=1000.0))
     assert final.exit_code == EXIT_OK
     assert sorted(line_id(x) for x in read_lines(out)) == sorted(i.id for i in items)
@@ -638,7 +650,7 @@ def test_article_objects_keep_their_metadata(summarizer: Summarizer) -> None:
 
 
 def test_worker_processes_write_each_input_once(tmp_path: Path) -> None:
-    from summarizer.batch import run_batch_processes
+    from summarizer.runner.processes import run_batch_processes
 
     folder = tmp_path / "in"
     write_articles(folder, 12)

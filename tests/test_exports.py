@@ -432,6 +432,7 @@ def test_store_export_command(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
     from summarizer.cli import app
+    from summarizer.results import ErrorRecord
     from summarizer.store import Store
 
     db = tmp_path / "store.db"
@@ -446,7 +447,7 @@ def test_store_export_command(tmp_path: Path) -> None:
             backend="replay",
             model="m",
         )
-        store.save_error(item_id="b", source="b.txt", kind="input", error="is empty")
+        store.save_error(ErrorRecord("b", "b.txt", "is empty", "input"))
     runner = CliRunner()
     jsonl = runner.invoke(app, ["store", "export", "--store", str(db)])
     assert jsonl.exit_code == 0

@@ -12,21 +12,14 @@ import pytest
 from helpers.benchmark_server import load_fake_openai
 
 from summarizer.api import Summarizer
-from summarizer.batch import EXIT_OK, BatchItem, expand_inputs
-from summarizer.openai_batch import (
-    CREATING,
-    INGESTED,
-    SUBMITTED,
-    VIA,
-    body_key,
-    build_file,
-    chat_requests,
-    ingest_file,
-    read_answers,
-    run_openai_batch,
-)
+from summarizer.http.bodies import body_key
+from summarizer.http.retry import RetryPolicy
+from summarizer.remote.openai_batch import CREATING, INGESTED, SUBMITTED, run_openai_batch
+from summarizer.remote.requests import VIA, chat_requests, read_answers
+from summarizer.remote.vllm import build_file, ingest_file
+from summarizer.runner.inputs import BatchItem, expand_inputs
+from summarizer.runner.report import EXIT_OK
 from summarizer.store import Job, Price, PriceTable, Store
-from summarizer.transport import RetryPolicy
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -172,8 +165,9 @@ def test_a_crash_between_create_and_save_finds_the_batch_by_metadata(
 ) -> None:
     items = items_in(tmp_path / "in", [article(i) for i in range(2)])
     out = tmp_path / "results.jsonl"
-    from summarizer.batch import batch_name
-    from summarizer.openai_batch import batch_client, write_requests
+    from summarizer.remote.openai_batch import batch_client
+    from summarizer.remote.requests import write_requests
+    from summarizer.runner.runner import batch_name
 
     requests = tmp_path / "requests.jsonl"
     write_requests(summarizer, items, requests)

@@ -21,7 +21,7 @@ from summarizer.drafts import Draft
 from summarizer.errors import TransportError, TruncatedOutputError
 from summarizer.extract.merge import merge_drafts
 from summarizer.grounding import locate
-from summarizer.transport import RetryPolicy
+from summarizer.http.retry import RetryPolicy
 
 EXAMPLE = Path(__file__).parent.parent / "fixtures" / "articles" / "000_nk-missiles-russia.txt"
 

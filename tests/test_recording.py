@@ -17,16 +17,17 @@ import pytest
 from helpers import RecordedRequest, Reply, chat_completion, reply, scripted_server
 
 from summarizer.errors import ConfigurationError, SummarizerError
-from summarizer.recording import (
+from summarizer.http.client import build_async_http_client, build_http_client
+from summarizer.http.recording import (
     FORMAT,
     RECORD_COMMAND,
     Recorder,
     ReplayMissError,
     find_replay_miss,
     request_key,
-    scrub_text,
 )
-from summarizer.transport import RetryPolicy, build_async_http_client, build_http_client
+from summarizer.http.retry import RetryPolicy
+from summarizer.redaction import scrub_text
 
 API_KEY = "sk-" + "test-recording-0123456789abcdef"
 #: Fast retries that never really sleep.

@@ -22,7 +22,7 @@ from helpers import chat_completion, scripted_server
 from summarizer import Summarizer
 from summarizer.articles import read_article
 from summarizer.errors import TruncatedOutputError
-from summarizer.recording import ReplayMissError
+from summarizer.http.recording import ReplayMissError
 
 ROOT = Path(__file__).parent.parent
 ARTICLES = ROOT / "fixtures" / "articles"

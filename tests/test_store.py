@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from summarizer.results import ErrorRecord
 from summarizer.store import Job, LedgerEntry, Price, PriceTable, Store
+
+ROOT = Path(__file__).resolve().parents[1]
 
 PRICES = PriceTable(models={"gpt-4o-mini": Price(0.15, 0.60), "gpt-4o": Price(2.5, 10.0)})
 
@@ -88,8 +91,8 @@ def test_cache_and_results(store: Store) -> None:
 
 
 def test_a_result_clears_an_earlier_error_of_the_same_item(store: Store) -> None:
-    store.save_error(item_id="a", source="a.txt", kind="transport", error="503", batch="b")
-    assert [e.as_record() for e in store.iter_errors()] == [
+    store.save_error(ErrorRecord("a", "a.txt", "503", "transport"), batch="b")
+    assert [e.as_dict() for e in store.iter_errors()] == [
         {"id": "a", "source": "a.txt", "error": "503", "kind": "transport"}
     ]
     store.save_result(
@@ -234,3 +237,81 @@ def test_concurrent_processes_lose_no_writes(tmp_path: Path) -> None:
         assert process.exitcode == 0
     with Store(path, prices=PRICES) as reopened:
         assert reopened.stats().calls == 90
+
+
+# --------------------------------------------------------------------------- migrations
+
+RELEASE_1_STORE = ROOT / "fixtures" / "stores" / "release-1.db"
+
+
+def test_a_store_made_by_the_first_release_opens_and_keeps_its_data(tmp_path: Path) -> None:
+    """fixtures/stores/release-1.db was written by the first release's store code (schema
+    with `PRAGMA user_version = 1`, no migrations table)."""
+    import shutil
+
+    from summarizer.store.migrations import MIGRATIONS
+
+    path = tmp_path / "store.db"
+    shutil.copy(RELEASE_1_STORE, path)
+    with Store(path) as store:
+        assert list(store.iter_results(batch="b1")) == ['{"fixture": "summary of a"}']
+        assert [e.as_dict() for e in store.iter_errors()] == [
+            {"id": "b", "source": "b.txt", "error": "is empty", "kind": "input"}
+        ]
+        assert [j.job_id for j in store.jobs(batch="b1")] == ["job1"]
+        assert len(store.ledger(batch="b1")) == 2
+        stats = store.stats()
+        assert stats.calls == 1 and stats.replayed == 1  # a replayed answer is not a call
+        store.save_answer("k", backend="openai", model="m", completion_json="{}", cost_usd=0.1)
+        assert store.answer("k") is not None
+    conn = sqlite3.connect(path)
+    applied = [name for (name,) in conn.execute("SELECT name FROM migrations ORDER BY name")]
+    assert applied == [m.name for m in MIGRATIONS]
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1  # release 1 still opens it
+    conn.close()
+
+
+def test_migrations_run_once_and_a_newer_store_is_refused(tmp_path: Path) -> None:
+    from summarizer.store.migrations import MIGRATIONS, migrate
+
+    path = tmp_path / "store.db"
+    Store(path).close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    assert migrate(conn) == []  # nothing left to do
+    names = [m.name for m in MIGRATIONS]
+    assert len(set(names)) == len(names) and names == sorted(names)
+    conn.execute("INSERT INTO migrations VALUES ('9999_from_the_future', 'x')")
+    conn.close()
+    with pytest.raises(RuntimeError, match="newer summarizer"):
+        Store(path)
+
+
+def _open_together(path: str, barrier: object, errors: object) -> None:
+    try:
+        barrier.wait()  # type: ignore[attr-defined]
+        with Store(path) as store:
+            store.record_call(LedgerEntry(backend="openai", model="m", ok=True))
+    except Exception as error:  # reported to the parent, which fails the test
+        errors.put(f"{type(error).__name__}: {error}")  # type: ignore[attr-defined]
+
+
+def test_processes_opening_a_fresh_store_at_once_never_see_it_locked(tmp_path: Path) -> None:
+    """Two SQLite connections switching a new file to WAL together deadlock, and SQLite says
+    "database is locked" at once (no busy wait): worker processes opening a fresh store
+    failed so. With bare sqlite3 connections racing like this, 4 of 150 rounds failed; the
+    store serializes its setup, so no round may."""
+    context = multiprocessing.get_context("fork")
+    errors = context.Queue()
+    for round_ in range(20):
+        path = str(tmp_path / f"store{round_}.db")
+        barrier = context.Barrier(4)
+        workers = [
+            context.Process(target=_open_together, args=(path, barrier, errors)) for _ in range(4)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(60)
+        with Store(path) as store:
+            assert store.stats().calls + errors.qsize() == 4
+    assert errors.empty(), errors.get()

@@ -23,14 +23,9 @@ import openai
 import pytest
 from helpers import chat_completion, drop, error_body, reply, scripted_server
 
-from summarizer.transport import (
-    AsyncRetryingTransport,
-    RetryingTransport,
-    RetryPolicy,
-    build_async_http_client,
-    build_http_client,
-    retry_after_seconds,
-)
+from summarizer.http.client import build_async_http_client, build_http_client
+from summarizer.http.responses import retry_after_seconds
+from summarizer.http.retry import AsyncRetryingTransport, RetryingTransport, RetryPolicy
 
 API_KEY = "sk-" + "test-transport-0123456789abcdef"
 MESSAGES: list[Any] = [{"role": "user", "content": "Summarize: nothing happened."}]
@@ -272,11 +267,11 @@ def test_each_retry_is_logged_without_headers(
 ) -> None:
     script = [reply(429, headers={"Retry-After": "2"}), reply(500), reply(chat_completion("ok"))]
     with (
-        caplog.at_level(logging.INFO, logger="summarizer.transport"),
+        caplog.at_level(logging.INFO, logger="summarizer.http.retry"),
         scripted_server(script) as server,
     ):
         ask(sdk(server.base_url, fake_time))
-    retries = [r.getMessage() for r in caplog.records if r.name == "summarizer.transport"]
+    retries = [r.getMessage() for r in caplog.records if r.name == "summarizer.http.retry"]
     assert len(retries) == 2
     assert "status 429" in retries[0] and "2.00 s" in retries[0]
     assert "status 500" in retries[1] and "1.00 s" in retries[1]  # backoff after attempt 2

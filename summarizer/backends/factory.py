@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     import instructor
 
     from summarizer.backends.base import Backend
-    from summarizer.transport import RetryPolicy
+    from summarizer.http.retry import RetryPolicy
 
 LOCAL_NOTICE = (
     "summarizer: no OPENAI_API_KEY or base URL set; using the embedded local model ({model}), "

@@ -26,8 +26,9 @@ from openai.types.chat import ChatCompletion
 from summarizer.backends.base import Capabilities, as_json_object_schema, repair_json_strings
 from summarizer.config import RESPONSE_FORMATS
 from summarizer.errors import ConfigurationError
-from summarizer.recording import Recorder
-from summarizer.transport import RetryPolicy, build_async_http_client, build_http_client
+from summarizer.http.client import build_async_http_client, build_http_client
+from summarizer.http.recording import Recorder
+from summarizer.http.retry import RetryPolicy
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 # llama.cpp servers default to a repeat penalty of 1.1, which punishes copying the article's

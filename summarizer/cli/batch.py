@@ -70,7 +70,7 @@ def batch_command(
     context_tokens: ContextOption = None,
     strategy: StrategyOption = None,
 ) -> None:
-    from summarizer.batch import run_batch_command
+    from summarizer.runner.command import run_batch_command
 
     code = run_batch_command(
         inputs,
@@ -122,8 +122,8 @@ def batchfile_build_command(
     context_tokens: ContextOption = None,
 ) -> None:
     from summarizer.api import Summarizer
-    from summarizer.batch import UsageError, expand_inputs
-    from summarizer.openai_batch import build_file
+    from summarizer.remote.vllm import build_file
+    from summarizer.runner.inputs import UsageError, expand_inputs
     from summarizer.store import Store
 
     try:
@@ -173,14 +173,9 @@ def batchfile_ingest_command(
     from rich.console import Console
 
     from summarizer.api import Summarizer
-    from summarizer.batch import (
-        UsageError,
-        expand_inputs,
-        progress_display,
-        report_notes,
-        report_table,
-    )
-    from summarizer.openai_batch import ingest_file
+    from summarizer.remote.vllm import ingest_file
+    from summarizer.runner.inputs import UsageError, expand_inputs
+    from summarizer.runner.views import progress_display, report_notes, report_table
     from summarizer.store import Store
 
     console = Console(stderr=True)

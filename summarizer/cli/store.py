@@ -24,7 +24,8 @@ def store_stats_command(
     """Calls, tokens and cost per model; results, errors, cached answers, batch jobs."""
     from rich.console import Console
 
-    from summarizer.store import Store, stats_table
+    from summarizer.runner.views import stats_table
+    from summarizer.store import Store
 
     if not store.exists():
         fail(f"{store}: no store here (run `summarizer batch` first, or pass --store)", code=2)
@@ -45,8 +46,8 @@ def store_export_command(
     out: OutOption = None,
 ) -> None:
     """Export the stored results (and error records) as JSONL or as CSV rows."""
-    from summarizer.batch import batch_name
     from summarizer.exports import FORMATS, export_lines, store_lines
+    from summarizer.runner.runner import batch_name
     from summarizer.store import Store
 
     if to != "jsonl" and to not in FORMATS:

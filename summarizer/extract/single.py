@@ -20,9 +20,10 @@ from summarizer.drafts import RECORD_FIELDS, Draft, DraftAid, DraftEvent, DraftQ
 from summarizer.errors import ExtractionError, TransportError, TruncatedOutputError
 from summarizer.extract.base import CallTally, ChunkResult, PromptRef
 from summarizer.grounding import GroundingScope, grounded_in, partition_draft
+from summarizer.http.recording import find_replay_miss
 from summarizer.llm import Caller, finish_reason
 from summarizer.prompting import build_messages, load_prompt
-from summarizer.recording import find_replay_miss, scrub_text
+from summarizer.redaction import scrub_text
 from summarizer.schemas import RecordKind, Rejection
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ installed openai 2.x, which uses httpx 0.28):
   cassette, with no per-run files chosen by context and no custom keys.
 
 A transport is the seam httpx itself offers for this (``httpx.BaseTransport`` /
-``httpx.AsyncBaseTransport``), and it composes with :mod:`summarizer.transport` as
+``httpx.AsyncBaseTransport``), and it composes with :mod:`summarizer.http.retry` as
 ``Recording(Retrying(HTTPTransport))``.
 
 The key
@@ -71,8 +71,6 @@ import base64
 import collections
 import contextlib
 import contextvars
-import functools
-import hashlib
 import importlib.metadata
 import json
 import os
@@ -89,8 +87,10 @@ from typing import Any, Literal, cast, get_args
 import httpx
 import openai
 
+from summarizer.canonical import canonical_sha256
 from summarizer.errors import ConfigurationError, SummarizerError
-from summarizer.transport import buffered_response, unread_response
+from summarizer.http.responses import buffered_response, unread_response
+from summarizer.redaction import scrub_text, scrub_value
 
 __all__ = [
     "FORMAT",
@@ -101,8 +101,6 @@ __all__ = [
     "ReplayMissError",
     "find_replay_miss",
     "request_key",
-    "scrub_text",
-    "scrub_value",
 ]
 
 Mode = Literal["replay", "record", "auto"]
@@ -122,87 +120,8 @@ _REQUEST_HEADERS = ("content-type",)
 #: The only response headers written to a fixture (org and project ids are not among them).
 _RESPONSE_HEADERS = ("content-type", "retry-after", "retry-after-ms", "server")
 
-_REDACTED = "<redacted>"
-
-#: Secret-looking tokens, replaced wherever they occur in a string (bodies, paths, metadata).
-_SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # A token has digits and length; "standard-bearer Ukraine" has neither and must survive.
-    (
-        re.compile(r"(?i)\bbearer\s+(?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{12,}"),
-        "<redacted-bearer-token>",
-    ),
-    (re.compile(r"(?<![A-Za-z0-9_-])sk-[A-Za-z0-9_-]{8,}"), "<redacted-key>"),
-    (re.compile(r"(?<![A-Za-z0-9_-])org-[A-Za-z0-9]{12,}"), "<redacted-organization>"),
-    (re.compile(r"(?<![A-Za-z0-9_-])proj_[A-Za-z0-9]{12,}"), "<redacted-project>"),
-    (re.compile(r"(?<![A-Za-z0-9_-])AIza[A-Za-z0-9_-]{30,}"), "<redacted-key>"),
-    (re.compile(r"(?<![A-Za-z0-9_-])hf_[A-Za-z0-9]{30,}"), "<redacted-key>"),
-    (
-        re.compile(
-            r"(?i)((?<![A-Za-z0-9_-])"
-            r"(?:api[-_]?key|key|access[-_]?token|token|secret|signature|sig|password)=)"
-            r"[^&#\s\"']+"
-        ),
-        r"\1" + _REDACTED,
-    ),
-)
-
-#: JSON object fields whose whole value is a secret, whatever it looks like.
-_SECRET_FIELDS = re.compile(
-    r"(?i)^(authorization|api[-_]?key|x-api-key|openai-organization|openai-project|"
-    r"password|secret|client[-_]secret|access[-_]?token)$"
-)
-
-
-# --------------------------------------------------------------------------------------------
-# Scrubbing
-
-
-def _machine_paths() -> list[tuple[re.Pattern[str], str]]:
-    """Home and working directory prefixes, longest first (cwd is often under home)."""
-    return _path_patterns(os.path.expanduser("~"), os.getcwd())
-
-
-@functools.lru_cache(maxsize=8)
-def _path_patterns(home: str, cwd: str) -> list[tuple[re.Pattern[str], str]]:
-    found = [(path, placeholder) for path, placeholder in ((home, "<home>"), (cwd, "<cwd>"))]
-    # "/" or "" would match every path; "~" means there is no home to hide.
-    found = [(path, ph) for path, ph in found if len(path.rstrip(os.sep)) > 1 and path != "~"]
-    found.sort(key=lambda item: len(item[0]), reverse=True)
-    return [
-        (re.compile(re.escape(path.rstrip(os.sep)) + r"(?![A-Za-z0-9_.-])"), placeholder)
-        for path, placeholder in found
-    ]
-
-
-def scrub_text(text: str) -> str:
-    """``text`` with secret-looking tokens and this machine's home / working dir replaced."""
-    for pattern, replacement in _SECRET_PATTERNS:
-        text = pattern.sub(replacement, text)
-    for pattern, replacement in _machine_paths():
-        text = pattern.sub(replacement, text)
-    return text
-
-
-def scrub_value(value: Any) -> Any:
-    """A copy of a JSON value with every string scrubbed and secret-named fields redacted."""
-    if isinstance(value, str):
-        return scrub_text(value)
-    if isinstance(value, list):
-        return [scrub_value(item) for item in value]
-    if isinstance(value, dict):
-        return {
-            key: _REDACTED if _SECRET_FIELDS.match(str(key)) else scrub_value(item)
-            for key, item in value.items()
-        }
-    return value
-
-
 # --------------------------------------------------------------------------------------------
 # Keys and representations
-
-
-def _canonical_json(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def request_key(method: str, path: str, body: Any) -> str:
@@ -210,7 +129,7 @@ def request_key(method: str, path: str, body: Any) -> str:
     if isinstance(body, dict):
         body = {k: v for k, v in body.items() if k not in KEY_IGNORED_BODY_FIELDS}
     payload = {"method": method.upper(), "path": path, "body": body}
-    return hashlib.sha256(_canonical_json(payload)).hexdigest()
+    return canonical_sha256(payload)
 
 
 def _body_fields(content: bytes, content_type: str) -> dict[str, Any]:

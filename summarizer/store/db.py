@@ -1,11 +1,14 @@
 """The local store: one SQLite file (WAL) with the answer cache, results, errors, the call
-ledger and Batch API jobs; plus the per-model price table that gives each call its cost.
+ledger and Batch API jobs. Schema changes are named migrations (`store.migrations`); prices
+are `store.prices`.
 
 Default path `.summarizer/store.db` (`--store PATH`). Tables:
 
-- `cache`    answer cache: cache key (article sha256 + prompt sha256 + schema version +
-             backend + model + parameters, computed by `Summarizer.cache_key`) -> summary JSON;
-- `results`  which item (id) got which cached answer, so `store export` can list them;
+- `answers`  what the model said: request hash (base URL + the exact request body) -> the
+             completion JSON, its cost and how it came (realtime / openai-batch);
+- `cache`    the finished summary per article cache key (`Summarizer.cache_key`), kept for
+             `store export`; a rerun re-derives summaries from `answers`, not from here;
+- `results`  which item (id) got which summary, so `store export` can list them;
 - `errors`   items that failed, with the reason and its kind;
 - `ledger`   every model call, re-asks included: time, item, model, tokens, cost (USD from
              `data/prices.json`; 0 for local/replay; NULL when the model has no price);
@@ -13,8 +16,11 @@ Default path `.summarizer/store.db` (`--store PATH`). Tables:
 
 Concurrency: one connection per thread (and so per process), WAL so readers never block the
 writer, `BEGIN IMMEDIATE` short transactions and a busy timeout so concurrent writers queue
-instead of failing. `synchronous=NORMAL` is durable against a killed process (the case the
-batch runner must survive); only an OS crash or power loss can lose the last commits.
+instead of failing; point reads fetch all their rows at once, so no read transaction stays
+open into a write. Opening a store (the switch to WAL, migrations) is serialized across
+processes by an flock on `<store>-lock` (see `_setup_lock`). `synchronous=NORMAL` is durable
+against a killed process (the case the batch runner must survive); only an OS crash or power
+loss can lose the last commits.
 """
 
 from __future__ import annotations
@@ -27,142 +33,51 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-DEFAULT_STORE_PATH = Path(".summarizer") / "store.db"
-PRICES_ENV = "SUMMARIZER_PRICES"
-_STORE_VERSION = 1
-_BUSY_TIMEOUT_S = 60.0
+from summarizer.errors import ConfigurationError
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS cache (
-    key            TEXT PRIMARY KEY,
-    article_sha256 TEXT NOT NULL,
-    backend        TEXT NOT NULL,
-    model          TEXT NOT NULL,
-    summary        TEXT NOT NULL,
-    created_at     TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS results (
-    item_id    TEXT NOT NULL,
-    cache_key  TEXT NOT NULL REFERENCES cache(key),
-    source     TEXT NOT NULL,
-    batch      TEXT NOT NULL DEFAULT '',
-    created_at TEXT NOT NULL,
-    PRIMARY KEY (item_id, cache_key)
-);
-CREATE TABLE IF NOT EXISTS errors (
-    item_id    TEXT NOT NULL,
-    source     TEXT NOT NULL,
-    kind       TEXT NOT NULL,
-    error      TEXT NOT NULL,
-    batch      TEXT NOT NULL DEFAULT '',
-    created_at TEXT NOT NULL,
-    PRIMARY KEY (item_id, batch)
-);
-CREATE TABLE IF NOT EXISTS ledger (
-    seq                INTEGER PRIMARY KEY AUTOINCREMENT,
-    at                 TEXT NOT NULL,
-    batch              TEXT NOT NULL DEFAULT '',
-    item_id            TEXT NOT NULL DEFAULT '',
-    article_sha256     TEXT NOT NULL DEFAULT '',
-    backend            TEXT NOT NULL,
-    model              TEXT NOT NULL,
-    purpose            TEXT NOT NULL DEFAULT 'extract',
-    via                TEXT NOT NULL DEFAULT 'realtime',
-    ok                 INTEGER NOT NULL,
-    error              TEXT,
-    prompt_tokens      INTEGER NOT NULL DEFAULT 0,
-    completion_tokens  INTEGER NOT NULL DEFAULT 0,
-    transport_attempts INTEGER NOT NULL DEFAULT 1,
-    cost_usd           REAL
-);
-CREATE INDEX IF NOT EXISTS ledger_batch ON ledger(batch);
-CREATE TABLE IF NOT EXISTS jobs (
-    job_id     TEXT PRIMARY KEY,
-    batch      TEXT NOT NULL,
-    provider   TEXT NOT NULL,
-    state      TEXT NOT NULL,
-    data       TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS jobs_batch ON jobs(batch);
-"""
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+from summarizer.redaction import scrub_text
+from summarizer.results import ErrorRecord
+from summarizer.store.migrations import NewerStoreError, migrate
+from summarizer.store.prices import PriceTable
+
+DEFAULT_STORE_PATH = Path(".summarizer") / "store.db"
+_BUSY_TIMEOUT_S = 60.0
+#: Backends whose "calls" are answers read from recordings: no model is asked.
+REPLAYED_BACKENDS = frozenset({"replay"})
+
+
+@contextmanager
+def _setup_lock(path: Path) -> Iterator[None]:
+    """Serialize opening a store across processes (an flock on `<store>-lock`).
+
+    Switching a new file to WAL takes SQLite from a shared to an exclusive lock; two
+    processes doing that at once deadlock, and SQLite answers one of them "database is
+    locked" at once, without waiting for the busy timeout (it would wait forever). Worker
+    processes opening a fresh store together did exactly that. Once the file is in WAL mode
+    and migrated, later connections never upgrade that way, so only the setup is serialized.
+    The lock is a separate file: a second descriptor on the database itself would drop
+    SQLite's own POSIX locks when closed.
+    """
+    if fcntl is None:  # pragma: no cover - Windows
+        yield
+        return
+    fd = os.open(path.with_name(path.name + "-lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the flock
 
 
 def utc_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
-
-
-# --------------------------------------------------------------------------- prices
-
-
-@dataclass(frozen=True)
-class Price:
-    """USD per 1M input (prompt) and output (completion) tokens."""
-
-    input: float
-    output: float
-
-
-@dataclass(frozen=True)
-class PriceTable:
-    """Per-model prices; `cost` is 0 for free backends and None for unknown models."""
-
-    models: dict[str, Price]
-    batch_discount: float = 0.5
-    free_backends: frozenset[str] = frozenset({"local", "replay"})
-    unit_tokens: int = 1_000_000
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> PriceTable:
-        models = {
-            name: Price(float(p["input"]), float(p["output"]))
-            for name, p in data.get("models", {}).items()
-        }
-        return cls(
-            models=models,
-            batch_discount=float(data.get("batch_discount", 0.5)),
-            free_backends=frozenset(data.get("free_backends", ("local", "replay"))),
-            unit_tokens=int(data.get("unit_tokens", 1_000_000)),
-        )
-
-    @classmethod
-    def load(cls, path: str | Path | None = None) -> PriceTable:
-        """The packaged table, or `path` / $SUMMARIZER_PRICES when given."""
-        override = path or os.environ.get(PRICES_ENV)
-        if override:
-            text = Path(override).read_text(encoding="utf-8")
-        else:
-            text = resources.files("summarizer").joinpath("data/prices.json").read_text("utf-8")
-        return cls.from_json(json.loads(text))
-
-    def price(self, model: str) -> Price | None:
-        """Exact name, else the longest listed base of a dated/suffixed name."""
-        if model in self.models:
-            return self.models[model]
-        bases = [name for name in self.models if model.startswith(name + "-")]
-        return self.models[max(bases, key=len)] if bases else None
-
-    def cost(
-        self,
-        backend: str,
-        model: str,
-        prompt_tokens: int,
-        completion_tokens: int,
-        *,
-        batch: bool = False,
-    ) -> float | None:
-        if backend in self.free_backends:
-            return 0.0
-        price = self.price(model)
-        if price is None:
-            return None
-        usd = (prompt_tokens * price.input + completion_tokens * price.output) / self.unit_tokens
-        return usd * self.batch_discount if batch else usd
 
 
 # --------------------------------------------------------------------------- records
@@ -213,6 +128,8 @@ class StoreStats:
     unpriced_calls: int
     jobs: int
     by_model: list[ModelUsage]
+    replayed: int = 0  # answers served by the replay backend (recordings, not calls)
+    cached_answers: int = 0  # raw model answers in the answer cache
 
     def as_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -220,16 +137,17 @@ class StoreStats:
         return data
 
 
-@dataclass(frozen=True)
-class StoredError:
-    item_id: str
-    source: str
-    kind: str
-    error: str
+class StoreError(ConfigurationError):
+    """The store file cannot be opened or used as one (one line, names the file)."""
 
-    def as_record(self) -> dict[str, str]:
-        """The results-file error record."""
-        return {"id": self.item_id, "source": self.source, "error": self.error, "kind": self.kind}
+
+@dataclass(frozen=True)
+class CachedAnswer:
+    """A stored model answer: the completion JSON, what it cost, how it came."""
+
+    completion: str
+    cost_usd: float | None
+    via: str
 
 
 @dataclass(frozen=True)
@@ -255,8 +173,23 @@ class Store:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._migrate()
+        self._open()
+
+    def _open(self) -> None:
+        """Create or open the file and bring its schema up to date; a path that cannot be a
+        store (a directory, a read-only or non-SQLite file) is one `StoreError`."""
+        if self.path.is_dir():
+            raise StoreError(f"--store {self.path}: is a directory; name a store file")
+        if self.path.exists() and not os.access(self.path, os.W_OK):
+            raise StoreError(f"--store {self.path}: is read-only")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with _setup_lock(self.path):
+                self._migrate()
+        except (sqlite3.DatabaseError, OSError) as error:
+            self.close()
+            reason = error.strerror if isinstance(error, OSError) else str(error)
+            raise StoreError(f"--store {self.path}: cannot be used as a store ({reason})") from None
 
     # -- connections
 
@@ -293,18 +226,10 @@ class Store:
         conn.execute("COMMIT")
 
     def _migrate(self) -> None:
-        conn = self._connection()
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > _STORE_VERSION:
-            raise RuntimeError(
-                f"{self.path} was written by a newer summarizer (store version {version})"
-            )
-        if version < _STORE_VERSION:
-            with self._write() as tx:
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        tx.execute(statement)
-                tx.execute(f"PRAGMA user_version={_STORE_VERSION}")
+        try:
+            migrate(self._connection())
+        except NewerStoreError as error:
+            raise RuntimeError(f"{self.path} was {error}") from None
 
     def close(self) -> None:
         with self._lock:
@@ -323,9 +248,10 @@ class Store:
 
     def cached(self, key: str) -> str | None:
         """The cached summary JSON for a cache key, or None."""
-        row = self._connection().execute("SELECT summary FROM cache WHERE key = ?", (key,))
-        found = row.fetchone()
-        return None if found is None else str(found[0])
+        found = (
+            self._connection().execute("SELECT summary FROM cache WHERE key = ?", (key,)).fetchall()
+        )
+        return str(found[0][0]) if found else None
 
     def save_result(
         self,
@@ -355,16 +281,47 @@ class Store:
             )
             tx.execute("DELETE FROM errors WHERE item_id = ? AND batch = ?", (item_id, batch))
 
-    def save_error(
-        self, *, item_id: str, source: str, kind: str, error: str, batch: str = ""
-    ) -> None:
+    def save_error(self, record: ErrorRecord, *, batch: str = "") -> None:
+        """Keep an item's error record (scrubbed: an error text may echo a secret)."""
         with self._write() as tx:
             tx.execute(
                 "INSERT INTO errors(item_id, source, kind, error, batch, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(item_id, batch) DO UPDATE SET "
                 "source = excluded.source, kind = excluded.kind, error = excluded.error, "
                 "created_at = excluded.created_at",
-                (item_id, source, kind, error, batch, utc_now()),
+                (record.id, record.source, record.kind, scrub_text(record.error), batch, utc_now()),
+            )
+
+    # -- the answer cache
+
+    def answer(self, key: str) -> CachedAnswer | None:
+        """The stored answer to a request (by its hash), or None."""
+        found = (
+            self._connection()
+            .execute("SELECT completion, cost_usd, via FROM answers WHERE key = ?", (key,))
+            .fetchall()
+        )
+        if not found:
+            return None
+        completion, cost, via = found[0]
+        return CachedAnswer(str(completion), None if cost is None else float(cost), str(via))
+
+    def save_answer(
+        self,
+        key: str,
+        *,
+        backend: str,
+        model: str,
+        completion_json: str,
+        cost_usd: float | None,
+        via: str = "realtime",
+    ) -> None:
+        """Keep what the model said to a request; the first answer to a key stays."""
+        with self._write() as tx:
+            tx.execute(
+                "INSERT INTO answers(key, backend, model, completion, cost_usd, via, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING",
+                (key, backend, model, completion_json, cost_usd, via, utc_now()),
             )
 
     def iter_results(self, *, batch: str | None = None) -> Iterator[str]:
@@ -378,7 +335,7 @@ class Store:
         for (summary,) in self._connection().execute(sql, params):
             yield str(summary)
 
-    def iter_errors(self, *, batch: str | None = None) -> Iterator[StoredError]:
+    def iter_errors(self, *, batch: str | None = None) -> Iterator[ErrorRecord]:
         sql = "SELECT item_id, source, kind, error FROM errors " + (
             "WHERE batch = ? " if batch is not None else ""
         )
@@ -386,7 +343,7 @@ class Store:
         for item_id, source, kind, error in self._connection().execute(
             sql + "ORDER BY rowid", params
         ):
-            yield StoredError(str(item_id), str(source), str(kind), str(error))
+            yield ErrorRecord(str(item_id), str(source), str(error), str(kind))
 
     # -- ledger
 
@@ -467,6 +424,8 @@ class Store:
     # -- stats
 
     def stats(self) -> StoreStats:
+        """Ledger totals per model. Answers the replay backend served from recordings are
+        `replayed`, not calls: no model was asked."""
         conn = self._connection()
 
         def count(table: str) -> int:
@@ -478,46 +437,22 @@ class Store:
                 "SELECT backend, model, COUNT(*), SUM(1 - ok), SUM(prompt_tokens), "
                 "SUM(completion_tokens), COALESCE(SUM(cost_usd), 0), "
                 "SUM(cost_usd IS NULL) FROM ledger GROUP BY backend, model ORDER BY backend, model"
-            )
+            ).fetchall()
         ]
+        called = [m for m in by_model if m.backend not in REPLAYED_BACKENDS]
         return StoreStats(
             path=str(self.path),
             cache_entries=count("cache"),
             results=count("results"),
             errors=count("errors"),
-            calls=sum(m.calls for m in by_model),
-            failed_calls=sum(m.failed for m in by_model),
-            prompt_tokens=sum(m.prompt_tokens for m in by_model),
-            completion_tokens=sum(m.completion_tokens for m in by_model),
-            cost_usd=sum(m.cost_usd for m in by_model),
-            unpriced_calls=sum(m.unpriced_calls for m in by_model),
+            calls=sum(m.calls for m in called),
+            failed_calls=sum(m.failed for m in called),
+            prompt_tokens=sum(m.prompt_tokens for m in called),
+            completion_tokens=sum(m.completion_tokens for m in called),
+            cost_usd=sum(m.cost_usd for m in called),
+            unpriced_calls=sum(m.unpriced_calls for m in called),
             jobs=count("jobs"),
             by_model=by_model,
+            replayed=sum(m.calls for m in by_model if m.backend in REPLAYED_BACKENDS),
+            cached_answers=count("answers"),
         )
-
-
-def stats_table(stats: StoreStats) -> Any:
-    """`summarizer store stats` as a rich table."""
-    from rich.table import Table
-
-    table = Table(title=f"store {stats.path}", show_header=True)
-    for name in ("backend", "model", "calls", "failed", "tokens in", "tokens out", "cost"):
-        table.add_column(name, justify="left" if name in ("backend", "model") else "right")
-    for m in stats.by_model:
-        cost = f"${m.cost_usd:.4f}" + (
-            f" (+{m.unpriced_calls} unpriced)" if m.unpriced_calls else ""
-        )
-        table.add_row(
-            m.backend,
-            m.model,
-            str(m.calls),
-            str(m.failed),
-            f"{m.prompt_tokens:,}",
-            f"{m.completion_tokens:,}",
-            cost,
-        )
-    table.caption = (
-        f"{stats.results} results, {stats.errors} errors, {stats.cache_entries} cached answers, "
-        f"{stats.jobs} batch jobs; total ${stats.cost_usd:.4f}"
-    )
-    return table

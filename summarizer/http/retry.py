@@ -1,64 +1,46 @@
-"""HTTP transports under the openai SDK: transport-fault retries, and the client builders.
+"""Transport-fault retries under the openai SDK (tenacity), and who hears about them.
 
-This module owns what happens between the SDK and the wire. The SDK is always built with
-``max_retries=0`` and an ``http_client`` from :func:`build_http_client` /
-:func:`build_async_http_client`, whose transport stack is::
+Transport faults (429, 500, 502, 503, 504, timeouts, connection errors) are retried here, by
+tenacity, bounded by attempts and by total time, honouring ``Retry-After`` /
+``retry-after-ms``. They never reach instructor's validation re-ask loop: after the last
+attempt the last response is returned (the SDK raises its usual ``APIStatusError``) or the
+last exception is re-raised (``APIConnectionError`` / ``APITimeoutError``), and instructor
+does not re-ask on those.
 
-    Recording (optional, summarizer.recording)  ->  Retrying (this module)  ->  httpx transport
-
-so that:
-
-* transport faults (429, 500, 502, 503, 504, timeouts, connection errors) are retried here,
-  once, by tenacity, bounded by attempts and by total time, honouring ``Retry-After`` /
-  ``retry-after-ms``;
-* they never reach instructor's validation re-ask loop: after the last attempt the last
-  response is returned (the SDK raises its usual ``APIStatusError``) or the last exception is
-  re-raised (the SDK raises ``APIConnectionError`` / ``APITimeoutError``), and instructor does
-  not re-ask on those;
-* record/replay sees only the final answer after retries, and replay never touches the wire.
-
-Each retry is logged at INFO on the ``summarizer.transport`` logger with the method, the URL
-path, the status (or exception class) and the wait; headers are never logged.
+Every retry is reported to the policy's ``on_retry`` callback as a :class:`RetryEvent`. The
+default callback hands it to the listeners of the current context (:func:`listening`), so a
+batch counts each item's retries (and charges its rate limiter) without touching logging.
+Each retry is also logged at INFO on this module's logger (method, URL path, status or
+exception class, wait; never headers or hosts).
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
+import contextlib
+import contextvars
 import logging
-import math
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 import tenacity
 
-if TYPE_CHECKING:
-    from summarizer.recording import Recorder
+from summarizer.http.responses import buffered_response, is_event_stream, retry_after_seconds
 
 __all__ = [
-    "DEFAULT_TIMEOUT",
     "RETRYABLE_EXCEPTIONS",
     "AsyncRetryingTransport",
+    "RetryEvent",
     "RetryPolicy",
     "RetryingTransport",
-    "buffered_response",
-    "build_async_http_client",
-    "build_http_client",
-    "is_event_stream",
-    "retry_after_seconds",
-    "unread_response",
+    "listening",
 ]
 
 logger = logging.getLogger(__name__)
-
-#: Timeouts for one attempt. Local CPU models can take minutes per answer, so the read timeout
-#: is long; connecting to a live server should be quick, so that one is short.
-DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
 
 #: Exceptions worth another attempt: the request may not have reached a healthy server.
 #: Local protocol errors, unsupported schemes and bad URLs are our own fault and are not here.
@@ -74,6 +56,60 @@ ClockFn = Callable[[], float]
 
 
 @dataclass(frozen=True)
+class RetryEvent:
+    """One transport fault about to be retried (or a final answer, `wait` None)."""
+
+    what: str  # "POST /v1/chat/completions": the path only, never the host or a query
+    attempt: int  # the attempt that just ended, from 1
+    status: int | None  # HTTP status, None for an exception
+    error: str | None  # exception class name, None for a response
+    wait: float | None  # seconds until the next attempt; None: no retry follows
+    headers: httpx.Headers = field(default_factory=httpx.Headers)
+
+
+RetryHook = Callable[[RetryEvent], None]
+
+
+@dataclass(frozen=True)
+class _Listener:
+    on_retry: RetryHook | None
+    on_response: RetryHook | None
+
+
+_LISTENERS: contextvars.ContextVar[tuple[_Listener, ...]] = contextvars.ContextVar(
+    "summarizer_retry_listeners", default=()
+)
+
+
+@contextlib.contextmanager
+def listening(
+    on_retry: RetryHook | None = None, *, on_response: RetryHook | None = None
+) -> Iterator[None]:
+    """Hear the retries (and final responses) of requests made in this context.
+
+    A context variable: each asyncio task and thread hears only its own requests.
+    """
+    token = _LISTENERS.set((*_LISTENERS.get(), _Listener(on_retry, on_response)))
+    try:
+        yield
+    finally:
+        _LISTENERS.reset(token)
+
+
+def notify_listeners(event: RetryEvent) -> None:
+    """The default `RetryPolicy.on_retry`: tell this context's listeners."""
+    for listener in _LISTENERS.get():
+        if listener.on_retry is not None:
+            listener.on_retry(event)
+
+
+def _notify_response(event: RetryEvent) -> None:
+    for listener in _LISTENERS.get():
+        if listener.on_response is not None:
+            listener.on_response(event)
+
+
+@dataclass(frozen=True)
 class RetryPolicy:
     """How hard to retry a transport fault.
 
@@ -86,6 +122,8 @@ class RetryPolicy:
     """
 
     max_attempts: int = 5
+    #: Attempts of a request answered 429 with a Retry-After (the server pacing, not failing).
+    max_rate_limited_attempts: int = 30
     max_total_seconds: float = 120.0
     initial_backoff: float = 0.5
     max_backoff: float = 20.0
@@ -95,6 +133,8 @@ class RetryPolicy:
     )
     #: Statuses whose ``Retry-After`` / ``retry-after-ms`` header is honoured.
     retry_after_statuses: frozenset[int] = field(default_factory=lambda: frozenset({429, 503}))
+    #: Called before every retry's wait (default: this context's `listening` callbacks).
+    on_retry: RetryHook | None = field(default=notify_listeners, compare=False)
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -103,93 +143,6 @@ class RetryPolicy:
             raise ValueError("RetryPolicy times must not be negative")
         if self.max_backoff < self.initial_backoff:
             raise ValueError("RetryPolicy.max_backoff must be at least initial_backoff")
-
-
-def retry_after_seconds(
-    headers: Mapping[str, str] | httpx.Headers, *, now: datetime | None = None
-) -> float | None:
-    """The wait a server asked for, in seconds, or None when it asked for none we can read.
-
-    ``retry-after-ms`` (OpenAI's, more precise) wins over ``Retry-After``, which may be a number
-    of seconds or an HTTP date. A date in the past means "now" (0.0).
-    """
-    lowered = httpx.Headers(headers)
-    millis = _parse_number(lowered.get("retry-after-ms"))
-    if millis is not None:
-        return millis / 1000.0
-    value = lowered.get("retry-after")
-    if value is None:
-        return None
-    seconds = _parse_number(value)
-    if seconds is not None:
-        return seconds
-    return _seconds_until_http_date(value, now or datetime.now(UTC))
-
-
-def _parse_number(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        number = float(value.strip())
-    except ValueError:
-        return None
-    if not math.isfinite(number):
-        return None
-    return max(number, 0.0)
-
-
-def _seconds_until_http_date(value: str, now: datetime) -> float | None:
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:  # RFC 9110 dates are GMT; a naive one is read the same way
-        when = when.replace(tzinfo=UTC)
-    return max((when - now).total_seconds(), 0.0)
-
-
-#: Headers that describe the bytes on the wire, not the decoded body we hand on.
-_WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
-
-
-def is_event_stream(response: httpx.Response) -> bool:
-    """Whether the response is a server-sent event stream (``stream=True`` completions)."""
-    return str(response.headers.get("content-type", "")).startswith("text/event-stream")
-
-
-def buffered_response(response: httpx.Response, content: bytes) -> httpx.Response:
-    """A fresh, unread response holding ``content``, the already decoded body of ``response``.
-
-    httpx expects a transport to return an unread response; handing back one we have read and
-    closed would leave it half-finished (no ``elapsed``), and its ``Content-Encoding`` would
-    make httpx decode the body a second time. So the wire headers go and a new one is built.
-    """
-    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _WIRE_HEADERS]
-    extensions: dict[str, Any] = {
-        name: response.extensions[name]
-        for name in ("http_version", "reason_phrase")
-        if name in response.extensions
-    }
-    return unread_response(response.status_code, headers, content, extensions)
-
-
-def unread_response(
-    status: int,
-    headers: Sequence[tuple[str, str]] | Mapping[str, str],
-    content: bytes,
-    extensions: Mapping[str, Any] | None = None,
-) -> httpx.Response:
-    """A response whose body the httpx client will read, as if it came off the wire.
-
-    ``httpx.Response(content=...)`` reads itself at once, and the client then never finishes it
-    (``elapsed`` stays unset); a ``ByteStream`` keeps it unread until the client reads it.
-    """
-    pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
-    pairs = [(k, v) for k, v in pairs if k.lower() not in _WIRE_HEADERS]
-    pairs.append(("content-length", str(len(content))))
-    return httpx.Response(
-        status, headers=pairs, stream=httpx.ByteStream(content), extensions=dict(extensions or {})
-    )
 
 
 def _should_retry_response(policy: RetryPolicy) -> Callable[[Any], bool]:
@@ -235,6 +188,9 @@ class _Wait:
 class _Stop:
     """tenacity stop: out of attempts, or the next wait would overrun the total budget.
 
+    A 429 that says how long to wait is the server pacing us, not a fault: it gets up to
+    ``max_rate_limited_attempts`` within the same total time budget.
+
     tenacity computes the wait before asking stop (``upcoming_sleep``), so the budget check can
     include it. The clock is injectable so tests can run the budget without really waiting.
     """
@@ -245,8 +201,18 @@ class _Stop:
         self._started = started
         self._what = what
 
+    def _attempts_allowed(self, state: tenacity.RetryCallState) -> int:
+        response = _outcome_response(state)
+        if (
+            response is not None
+            and response.status_code == 429
+            and retry_after_seconds(response.headers) is not None
+        ):
+            return max(self._policy.max_attempts, self._policy.max_rate_limited_attempts)
+        return self._policy.max_attempts
+
     def __call__(self, state: tenacity.RetryCallState) -> bool:
-        if state.attempt_number >= self._policy.max_attempts:
+        if state.attempt_number >= self._attempts_allowed(state):
             logger.info(
                 "%s: giving up after %d attempts (%s)",
                 self._what,
@@ -299,6 +265,20 @@ def _last_outcome(state: tenacity.RetryCallState) -> Any:
     return outcome.result()
 
 
+def _event(state: tenacity.RetryCallState, what: str, wait: float | None) -> RetryEvent:
+    outcome = state.outcome
+    response = _outcome_response(state)
+    failed = outcome is not None and outcome.failed
+    return RetryEvent(
+        what=what,
+        attempt=state.attempt_number,
+        status=None if response is None else response.status_code,
+        error=type(outcome.exception()).__name__ if failed and outcome is not None else None,
+        wait=wait,
+        headers=httpx.Headers() if response is None else response.headers,
+    )
+
+
 def _log_retry(state: tenacity.RetryCallState, what: str, policy: RetryPolicy) -> None:
     logger.info(
         "%s: %s on attempt %d of %d; retrying in %.2f s",
@@ -308,6 +288,14 @@ def _log_retry(state: tenacity.RetryCallState, what: str, policy: RetryPolicy) -
         policy.max_attempts,
         state.upcoming_sleep,
     )
+    if policy.on_retry is not None:
+        policy.on_retry(_event(state, what, state.upcoming_sleep))
+
+
+def _answered(response: httpx.Response, what: str, attempt: int) -> httpx.Response:
+    """Tell the listeners about a final answer (rate-limit headers feed adaptive limits)."""
+    _notify_response(RetryEvent(what, attempt, response.status_code, None, None, response.headers))
+    return response
 
 
 class RetryingTransport(httpx.BaseTransport):
@@ -352,7 +340,7 @@ class RetryingTransport(httpx.BaseTransport):
             retry_error_callback=_last_outcome,
         )
         response: httpx.Response = retrying(self._attempt, request)
-        return response
+        return _answered(response, what, int(retrying.statistics.get("attempt_number", 1)))
 
     def _attempt(self, request: httpx.Request) -> httpx.Response:
         response = self._inner.handle_request(request)
@@ -409,7 +397,7 @@ class AsyncRetryingTransport(httpx.AsyncBaseTransport):
             retry_error_callback=_last_outcome,
         )
         response: httpx.Response = await retrying(self._attempt, request)
-        return response
+        return _answered(response, what, int(retrying.statistics.get("attempt_number", 1)))
 
     async def _attempt(self, request: httpx.Request) -> httpx.Response:
         response = await self._inner.handle_async_request(request)
@@ -423,40 +411,3 @@ class AsyncRetryingTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
-
-
-def build_http_client(
-    *,
-    policy: RetryPolicy | None = None,
-    recorder: Recorder | None = None,
-    timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
-    sleep: SleepFn = time.sleep,
-    clock: ClockFn = time.monotonic,
-) -> httpx.Client:
-    """An ``httpx.Client`` for ``openai.OpenAI(http_client=..., max_retries=0)``.
-
-    Transport stack: ``recorder.transport(RetryingTransport(HTTPTransport()))`` when a recorder
-    is given, else ``RetryingTransport(HTTPTransport())``. A replaying recorder answers every
-    request itself and never calls the retrying transport below it.
-    """
-    retrying = RetryingTransport(httpx.HTTPTransport(), policy, sleep=sleep, clock=clock)
-    transport: httpx.BaseTransport = retrying
-    if recorder is not None:
-        transport = recorder.transport(retrying)
-    return httpx.Client(transport=transport, timeout=timeout)
-
-
-def build_async_http_client(
-    *,
-    policy: RetryPolicy | None = None,
-    recorder: Recorder | None = None,
-    timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
-    sleep: AsyncSleepFn = asyncio.sleep,
-    clock: ClockFn = time.monotonic,
-) -> httpx.AsyncClient:
-    """An ``httpx.AsyncClient`` for ``openai.AsyncOpenAI(http_client=..., max_retries=0)``."""
-    retrying = AsyncRetryingTransport(httpx.AsyncHTTPTransport(), policy, sleep=sleep, clock=clock)
-    transport: httpx.AsyncBaseTransport = retrying
-    if recorder is not None:
-        transport = recorder.async_transport(retrying)
-    return httpx.AsyncClient(transport=transport, timeout=timeout)
