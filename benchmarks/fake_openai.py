@@ -51,6 +51,7 @@ class Config:
     batch_polls: int = 2  # GETs of a batch before it completes
     answer: str = "event"  # "event": one grounded record; "minimal": summary only
     keep_bodies: bool = False  # keep every realtime chat request body (for tests)
+    ratelimit_headers: bool = False  # send OpenAI's x-ratelimit-* headers with every answer
 
 
 @dataclass
@@ -82,6 +83,16 @@ class _Bucket:
                 self.level -= 1.0
                 return 0.0
             return (1.0 - self.level) / self.rate
+
+    def headers(self, rpm: float) -> dict[str, str]:
+        """OpenAI's request headers: the limit per minute, what is left, when it is full."""
+        with self.lock:
+            refill = (self.capacity - self.level) / self.rate
+            return {
+                "x-ratelimit-limit-requests": f"{rpm:g}",
+                "x-ratelimit-remaining-requests": str(int(self.level)),
+                "x-ratelimit-reset-requests": f"{refill:.3f}s",
+            }
 
 
 def article_of(body: dict[str, Any]) -> str:
@@ -230,12 +241,17 @@ class FakeOpenAI:
                         "code": "rate_limit_exceeded",
                     }
                 }
-                return 429, error, headers
+                return 429, error, {**headers, **self._limit_headers()}
         if self.config.latency:
             time.sleep(self.config.latency)
         status, payload, headers = answer_request(body, self.config.answer)
         self._log(arrived, key, status)
-        return status, payload, headers
+        return status, payload, {**headers, **self._limit_headers()}
+
+    def _limit_headers(self) -> dict[str, str]:
+        if self.bucket is None or not self.config.ratelimit_headers:
+            return {}
+        return self.bucket.headers(self.config.rpm)
 
     def _log(self, arrived: float, key: str, status: int, *, rate_limited: bool = False) -> None:
         with self.lock:
@@ -461,8 +477,13 @@ def main() -> None:
     parser.add_argument("--rpm", type=float, default=0.0)
     parser.add_argument("--batch-polls", type=int, default=2)
     parser.add_argument("--answer", choices=("event", "minimal"), default="event")
+    parser.add_argument("--ratelimit-headers", action="store_true")
     args = parser.parse_args()
-    fake = start(Config(args.latency, args.rpm, args.batch_polls, args.answer), args.port)
+    config = Config(
+        args.latency, args.rpm, args.batch_polls, args.answer,
+        ratelimit_headers=args.ratelimit_headers,
+    )  # fmt: skip
+    fake = start(config, args.port)
     print(fake.base_url, flush=True)
     try:
         threading.Event().wait()

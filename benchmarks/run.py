@@ -193,9 +193,19 @@ def bench_throughput(
 
 
 def bench_ratelimit(
-    articles: int, latency: float, concurrency: int, rpm: float, *, client_limit: bool = True
+    articles: int,
+    latency: float,
+    concurrency: int,
+    rpm: float,
+    *,
+    client_limit: bool = True,
+    headers: bool = False,
 ) -> dict[str, Any]:
-    args = ("--latency", str(latency), "--rpm", str(rpm))
+    """With `client_limit` the client is told `--rpm`; without it, it learns the limit (from
+    429s and Retry-After, and with `headers` from OpenAI's x-ratelimit-* headers)."""
+    args = ("--latency", str(latency), "--rpm", str(rpm)) + (
+        ("--ratelimit-headers",) if headers else ()
+    )
     with tempfile.TemporaryDirectory() as tmp, fake_server(*args) as url:
         workdir = Path(tmp)
         items = items_for(workdir, articles)
@@ -212,10 +222,12 @@ def bench_ratelimit(
             "concurrency": concurrency,
             "server_limit_rpm": rpm,
             "client_rpm": rpm if client_limit else None,
+            "ratelimit_headers": headers,
             "done": report.done,
             "wall_s": round(wall, 3),
             "achieved_rpm": round(achieved_rpm, 1),
             "achieved_over_limit": round(achieved_rpm / rpm, 3),
+            "failed": report.failed,
             "requests": stats["requests"],
             "http_429": stats["rate_limited"],
             "http_429_share": round(stats["rate_limited"] / max(1, stats["requests"]), 4),
@@ -376,7 +388,7 @@ def machine() -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="summarizer batch benchmarks")
-    parser.add_argument("--only", default="throughput,ratelimit,overhead,memory")
+    parser.add_argument("--only", default="throughput,ratelimit,adaptive,overhead,memory")
     parser.add_argument("--articles", type=int, default=200)
     parser.add_argument(
         "--latency", default="1.0,0.5,0.2", help="server latencies (s) for the throughput runs"
@@ -419,6 +431,13 @@ def main() -> None:
         ]
         for row in results["ratelimit"]:
             print("ratelimit", json.dumps(row), flush=True)
+    if "adaptive" in wanted:  # issue 10: no rate flags, a server limited to 8 requests/s
+        results["adaptive"] = [
+            bench_ratelimit(args.articles, 0.05, 8, 480.0, client_limit=False, headers=headers)
+            for headers in (False, True)
+        ]
+        for row in results["adaptive"]:
+            print("adaptive", json.dumps(row), flush=True)
     if "overhead" in wanted:
         results["overhead"] = bench_overhead(args.overhead_articles)
         print("overhead", json.dumps(results["overhead"]), flush=True)

@@ -51,8 +51,13 @@ def split_header(raw: str) -> tuple[dict[str, str], str]:
 def parse_published(value: str | None, *, origin: str) -> dt.date | None:
     if value is None or not value.strip():
         return None
-    try:
-        return dt.date.fromisoformat(value.strip()[:10])
+    text = value.strip()
+    try:  # a date, or a full ISO timestamp (its date): "2024-01-04junk" is neither
+        return (
+            dt.date.fromisoformat(text)
+            if len(text) <= 10
+            else dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+        )
     except ValueError:
         raise InputError(
             origin, f"published date {value!r} is not an ISO date (YYYY-MM-DD)"
@@ -103,7 +108,7 @@ def decode_article_bytes(data: bytes, *, origin: str) -> str:
     """Decode UTF-8 text; binary or undecodable input raises `InputError`."""
     if not data.strip():
         raise InputError(origin, "is empty (no article text)")
-    if b"\x00" in data[:8192]:
+    if b"\x00" in data:  # anywhere: binary data appended after a text start too
         raise InputError(
             origin, "looks like a binary file (it contains NUL bytes), not article text"
         )

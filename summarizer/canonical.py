@@ -16,8 +16,11 @@ __all__ = ["canonical_json", "canonical_sha256"]
 
 
 def canonical_json(value: Any) -> bytes:
-    """The canonical UTF-8 JSON bytes of a JSON value."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """The canonical UTF-8 JSON bytes of a value (non-JSON leaves, a Path or a date, as str)."""
+    encoded = json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
+    return encoded.encode("utf-8")
 
 
 def canonical_sha256(value: Any) -> str:

@@ -12,8 +12,6 @@ The API key is held but never shown (`repr`) and never part of a key or a compar
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import math
 import os
 from collections.abc import Mapping
@@ -22,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from summarizer.canonical import canonical_sha256
 from summarizer.errors import ConfigurationError
 
 DEFAULT_STORE_PATH = Path(".summarizer") / "store.db"
@@ -31,12 +30,6 @@ STRATEGY_NAMES = ("auto", "single", "decomposed")
 MODE_NAMES = ("tools", "json", "json_schema", "md_json")
 RESPONSE_FORMATS = ("json_object", "json_schema")
 RECORD_MODES = ("replay", "record", "auto")
-
-
-def canonical_sha256(value: object) -> str:
-    """The sha256 of `value` as canonical JSON (sorted keys): the one hash of settings."""
-    encoded = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 
 def _choice(name: str, value: str | None, choices: tuple[str, ...]) -> None:
@@ -85,7 +78,7 @@ class Config:
     max_reasks: int = 2
     context_tokens: int | None = None  # None: the backend's default
     seed: int = 0
-    timeout: float = 600.0  # seconds to wait for one answer
+    timeout: float | None = None  # seconds to connect / to answer (None: http.client's)
 
     def __post_init__(self) -> None:
         _choice("backend", self.backend, BACKEND_NAMES)

@@ -43,15 +43,15 @@ def amounts(out: Path) -> dict[str, float]:
 
 
 # A normalization fix, made in the process that reruns the batch: amounts are doubled. The
-# pipeline looks the parser up when it assembles a record, so patching it there is enough.
+# assembly step looks the parser up when it builds a record, so patching it there is enough.
 PATCHED_CLI = textwrap.dedent(
     """
-    import summarizer.pipeline as pipeline
-    real = pipeline.parse_money
+    import summarizer.assemble as assemble
+    real = assemble.parse_money
     def doubled(text):
         money = real(text)
         return money.model_copy(update={"amount": money.amount * 2})
-    pipeline.parse_money = doubled
+    assemble.parse_money = doubled
     from summarizer.cli import app
     app()
     """

@@ -81,10 +81,6 @@ def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
-@pytest.mark.xfail(
-    reason="in progress: drafts<->grounding, batch<->openai_batch, transport<->recording",
-    strict=False,
-)
 def test_no_import_cycles() -> None:
     modules = _modules()
     graph = {name: _imports(path, name, set(modules)) for name, path in modules.items()}

@@ -88,7 +88,7 @@ def test_unknown_backend_is_a_clear_error(tmp_path: Path) -> None:
     article = tmp_path / "a.txt"
     article.write_text("Some text.\n")
     result = runner.invoke(app, ["summarize", str(article), "--backend", "nope"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error (issue 13: it exited 1)
     assert "unknown backend 'nope'" in result.stderr
 
 

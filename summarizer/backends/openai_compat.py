@@ -26,9 +26,11 @@ from openai.types.chat import ChatCompletion
 from summarizer.backends.base import Capabilities, as_json_object_schema, repair_json_strings
 from summarizer.config import RESPONSE_FORMATS
 from summarizer.errors import ConfigurationError
-from summarizer.http.client import build_async_http_client, build_http_client
+from summarizer.http.bodies import check_completion
+from summarizer.http.client import build_async_http_client, build_http_client, make_timeout
 from summarizer.http.recording import Recorder
 from summarizer.http.retry import RetryPolicy
+from summarizer.redaction import register_secret
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 # llama.cpp servers default to a repeat penalty of 1.1, which punishes copying the article's
@@ -63,7 +65,7 @@ class OpenAICompatBackend:
         recordings: Path | None = None,
         record_mode: str = "replay",
         retry: RetryPolicy | None = None,
-        timeout: float = 600.0,
+        timeout: float | None = None,
         context_tokens: int | None = None,
         seed: int = 0,
         response_format: str = "json_object",
@@ -98,14 +100,16 @@ class OpenAICompatBackend:
             recorder = Recorder(recordings, record_mode)  # type: ignore[arg-type]
         self.recorder = recorder
         policy = retry or RetryPolicy()
+        http_timeout = make_timeout(timeout)
+        register_secret(api_key)  # redacted wherever it would be shown
         self._client = openai.OpenAI(
             base_url=self.base_url,
             api_key=api_key,
             max_retries=0,
-            timeout=timeout,
-            http_client=build_http_client(policy=policy, recorder=recorder, timeout=timeout),
+            timeout=http_timeout,
+            http_client=build_http_client(policy=policy, recorder=recorder, timeout=http_timeout),
         )
-        self._async_settings = (api_key, policy, timeout)
+        self._async_settings = (api_key, policy, http_timeout)
         self._async_client: tuple[asyncio.AbstractEventLoop, openai.AsyncOpenAI] | None = None
 
     @classmethod
@@ -150,12 +154,12 @@ class OpenAICompatBackend:
 
     def create(self, **kwargs: Any) -> ChatCompletion:
         completion = self._client.chat.completions.create(**self.prepare_request(kwargs))
-        return repair_json_strings(completion)
+        return repair_json_strings(check_completion(completion, self.server))
 
     async def acreate(self, **kwargs: Any) -> ChatCompletion:
         client = self._async_client_for_this_loop()
         completion = await client.chat.completions.create(**self.prepare_request(kwargs))
-        return repair_json_strings(completion)
+        return repair_json_strings(check_completion(completion, self.server))
 
     def _async_client_for_this_loop(self) -> openai.AsyncOpenAI:
         """An async client belongs to the event loop it first ran in: a new loop gets a new one."""

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from summarizer.cli import batch, consolidate, evaluate, export, store, summarize, view
+from summarizer.redaction import install_log_redaction
 
 app = typer.Typer(
     help="Typed, verifiable structured summaries of news about wars, aid and arms transfers.",
@@ -32,6 +33,7 @@ def configure(
     # instructor logs an expected outcome (re-asks used up) as an ERROR; the result already
     # reports it in provenance.rejected, so the terminal stays quiet unless asked.
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
+    install_log_redaction()  # no key, Authorization value or URL password in any log line
     if not verbose:
         logging.getLogger("instructor").setLevel(logging.CRITICAL)
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import math
+import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -20,10 +24,17 @@ from summarizer.cli.options import (
     RecordingsOption,
     StoreOption,
     StrategyOption,
+    TimeoutOption,
     fail,
     present,
 )
-from summarizer.errors import SummarizerError
+from summarizer.errors import ConfigurationError, SummarizerError
+from summarizer.redaction import scrub_text
+
+if TYPE_CHECKING:
+    from summarizer.runner.inputs import BatchItem
+    from summarizer.runner.report import BatchReport
+    from summarizer.store import Store
 
 BATCH_HELP = (
     "Summarize many articles into one results JSONL, exactly once, resumable.\n\n"
@@ -51,7 +62,8 @@ def batch_command(
     rpm: Annotated[float | None, typer.Option(help="Client-side limit: requests/minute.")] = None,
     tpm: Annotated[float | None, typer.Option(help="Client-side limit: tokens/minute.")] = None,
     budget: Annotated[
-        float | None, typer.Option(help="USD: start no new call once the ledger reaches it.")
+        float | None,
+        typer.Option(help="USD: no call starts that could take this batch's spend past it."),
     ] = None,
     via: Annotated[str, typer.Option(help="realtime | openai-batch (the Batch API).")] = "realtime",
     poll_interval: Annotated[float, typer.Option(help="Seconds between Batch API polls.")] = 30.0,
@@ -69,9 +81,15 @@ def batch_command(
     max_reasks: MaxReasksOption = 2,
     context_tokens: ContextOption = None,
     strategy: StrategyOption = None,
+    timeout: TimeoutOption = None,
+    max_article_tokens: Annotated[
+        int | None,
+        typer.Option(
+            help="Refuse (as an error line) an article longer than this many tokens "
+            "(default: 4 context windows of the model)."
+        ),
+    ] = None,
 ) -> None:
-    from summarizer.runner.command import run_batch_command
-
     code = run_batch_command(
         inputs,
         out,
@@ -86,6 +104,7 @@ def batch_command(
             max_reasks=max_reasks,
             context_tokens=context_tokens,
             strategy=strategy,
+            timeout=timeout,
         ),
         concurrency=concurrency,
         rpm=rpm,
@@ -98,6 +117,7 @@ def batch_command(
         retry_failed=retry_failed,
         processes=processes,
         stdin=sys.stdin,
+        max_article_tokens=max_article_tokens,
     )
     raise typer.Exit(code)
 
@@ -173,9 +193,9 @@ def batchfile_ingest_command(
     from rich.console import Console
 
     from summarizer.api import Summarizer
+    from summarizer.cli.views import progress_display, report_notes, report_table
     from summarizer.remote.vllm import ingest_file
     from summarizer.runner.inputs import UsageError, expand_inputs
-    from summarizer.runner.views import progress_display, report_notes, report_table
     from summarizer.store import Store
 
     console = Console(stderr=True)
@@ -202,3 +222,216 @@ def batchfile_ingest_command(
     for note in report_notes(report):
         console.print(f"summarizer: {note}")
     raise typer.Exit(report.exit_code)
+
+# --------------------------------------------------------------------------- the batch command
+
+
+def run_batch_command(
+    inputs: Sequence[str],
+    out: Path,
+    *,
+    store_path: Path,
+    summarizer_options: dict[str, Any],
+    concurrency: int = 8,
+    rpm: float | None = None,
+    tpm: float | None = None,
+    budget: float | None = None,
+    via: str = "realtime",
+    poll_interval: float = 30.0,
+    prices: Path | None = None,
+    progress: bool = True,
+    retry_failed: bool = False,
+    processes: int = 1,
+    stdin: IO[str] | None = None,
+    max_article_tokens: int | None = None,
+) -> int:
+    """`summarizer batch`: plan, run (or resume), print the table; returns the exit code."""
+    from rich.console import Console
+
+    from summarizer.cli.views import progress_display, report_notes, report_table
+    from summarizer.runner.inputs import UsageError, expand_inputs
+    from summarizer.runner.processes import run_batch_processes
+    from summarizer.runner.report import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE
+    from summarizer.runner.results_file import check_results_path
+    from summarizer.store import PriceTable, Store
+
+    console = Console(stderr=True, soft_wrap=True)
+    problem = batch_option_problem(
+        out, store_path, concurrency=concurrency, rpm=rpm, tpm=tpm, budget=budget, via=via,
+        processes=processes, max_article_tokens=max_article_tokens, poll_interval=poll_interval,
+    )  # fmt: skip
+    if problem is not None:
+        console.print(f"summarizer: error: {problem}", markup=False)
+        return EXIT_USAGE
+    try:
+        items = expand_inputs(inputs, stdin=stdin, exclude=[out, store_path])
+        check_results_path(out)
+        store = Store(store_path, prices=PriceTable.load(prices))
+    except (SummarizerError, UsageError, OSError, ValueError) as error:
+        console.print(f"summarizer: error: {error}", markup=False)
+        return EXIT_USAGE
+    try:
+        if processes > 1:
+            store.close()  # the children open their own connections
+            display, hook = progress_display(len(items), enabled=progress)
+            with display:
+                report = run_batch_processes(
+                    items,
+                    out,
+                    summarizer_options=summarizer_options,
+                    store_path=store_path,
+                    processes=processes,
+                    concurrency=concurrency,
+                    rpm=rpm,
+                    tpm=tpm,
+                    budget=budget,
+                    prices_path=prices,
+                    on_progress=hook,
+                    retry_failed=retry_failed,
+                    max_article_tokens=max_article_tokens,
+                )
+            notes: list[str] = []
+        else:
+            report, notes = _run_single(
+                items,
+                out,
+                store=store,
+                summarizer_options=summarizer_options,
+                concurrency=concurrency,
+                rpm=rpm,
+                tpm=tpm,
+                budget=budget,
+                via=via,
+                poll_interval=poll_interval,
+                progress=progress,
+                retry_failed=retry_failed,
+                max_article_tokens=max_article_tokens,
+            )
+    except (UsageError, ConfigurationError) as error:
+        console.print(f"summarizer: error: {scrub_text(str(error))}", markup=False)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        console.print("summarizer: interrupted; rerun the same command to finish")
+        return EXIT_INTERRUPTED
+    except SummarizerError as error:  # the store could not be written (disk full ...)
+        console.print(f"summarizer: error: {scrub_text(str(error))}", markup=False)
+        return EXIT_ERROR
+    except OSError as error:  # the disk filled up, the results file vanished ...
+        where = f" {error.filename}" if error.filename else ""
+        console.print(f"summarizer: error: cannot write{where}: {error.strerror}", markup=False)
+        return EXIT_ERROR
+    console.print(report_table(report))
+    for note in [*notes, *report_notes(report)]:
+        console.print(f"summarizer: {note}")
+    return report.exit_code
+
+
+def _run_single(
+    items: Sequence[BatchItem],
+    out: Path,
+    *,
+    store: Store,
+    summarizer_options: dict[str, Any],
+    **options: Any,
+) -> tuple[BatchReport, list[str]]:
+    from summarizer.api import Summarizer
+
+    with store, Summarizer(**summarizer_options) as summarizer:
+        return _run_command(items, out, summarizer=summarizer, store=store, **options)
+
+
+def _run_command(
+    items: Sequence[BatchItem],
+    out: Path,
+    *,
+    summarizer: Any,
+    store: Store,
+    concurrency: int,
+    rpm: float | None,
+    tpm: float | None,
+    budget: float | None,
+    via: str,
+    poll_interval: float,
+    progress: bool,
+    retry_failed: bool,
+    max_article_tokens: int | None,
+) -> tuple[BatchReport, list[str]]:
+    from summarizer.cli.views import progress_display
+    from summarizer.runner.runner import run_batch
+
+    display, hook = progress_display(len(items), enabled=progress)
+    backend = summarizer.backend
+    unpriced = store.prices.cost(backend.name, backend.model, 1, 1) is None
+    if budget is not None and unpriced:
+        display.console.print(
+            f"summarizer: warning: model {backend.model!r} has no price in the price table; "
+            "--budget cannot limit its calls (see --prices)"
+        )
+    shared: dict[str, Any] = {
+        "summarizer": summarizer,
+        "store": store,
+        "concurrency": concurrency,
+        "rpm": rpm,
+        "tpm": tpm,
+        "budget": budget,
+        "on_progress": hook,
+        "retry_failed": retry_failed,
+    }
+    with display:
+        if via == "openai-batch":
+            from summarizer.remote.openai_batch import run_openai_batch
+
+            def status(remote: Any) -> None:
+                counts = remote.request_counts
+                done = f" {counts.completed}/{counts.total}" if counts else ""
+                display.console.print(f"summarizer: batch {remote.id}: {remote.status}{done}")
+
+            run = run_openai_batch(
+                items, out, poll_interval=poll_interval, on_status=status, **shared
+            )
+            return run.report, run.notes
+        report = asyncio.run(
+            run_batch(items, out, max_article_tokens=max_article_tokens, **shared)
+        )
+        return report, []
+
+
+def batch_option_problem(
+    out: Path,
+    store: Path,
+    *,
+    concurrency: int,
+    rpm: float | None,
+    tpm: float | None,
+    budget: float | None,
+    via: str,
+    processes: int,
+    max_article_tokens: int | None,
+    poll_interval: float,
+) -> str | None:
+    """What is wrong with the batch options (one line), or None. Checked before anything
+    is read or paid."""
+    positive = {"--rpm": rpm, "--tpm": tpm, "--poll-interval": poll_interval}
+    for name, value in positive.items():
+        if value is not None and not (math.isfinite(value) and value > 0):
+            return f"{name} must be a positive number (got {value:g})"
+    if budget is not None and not (math.isfinite(budget) and budget >= 0):
+        return f"--budget must be 0 or more USD (got {budget:g})"
+    if concurrency < 1:
+        return "--concurrency must be at least 1"
+    if max_article_tokens is not None and max_article_tokens < 1:
+        return "--max-article-tokens must be at least 1"
+    if via not in ("realtime", "openai-batch"):
+        return "--via must be realtime or openai-batch"
+    if processes < 1 or (processes > 1 and via != "realtime"):
+        return "--processes must be at least 1 (and 1 with --via)"
+    if _same_file(out, store):
+        return f"--out {out} is the store (--store {store}); the results file must be another file"
+    return None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """The same file, also through symlinks or relative paths (or to be created there)."""
+    if a.exists() and b.exists():
+        return os.path.samefile(a, b)
+    return a.resolve() == b.resolve()

@@ -7,6 +7,7 @@ the same thing (and has the same help) everywhere.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,6 +56,13 @@ ResponseFormatOption = Annotated[
         "or json_schema (OpenAI's form: vLLM, Ollama, LM Studio)."
     ),
 ]
+TimeoutOption = Annotated[
+    float | None,
+    typer.Option(
+        help="Seconds to wait for a server to connect or to answer (default: 10 to connect, "
+        "45 to answer); a timeout is a transport fault, retried."
+    ),
+]
 StoreOption = Annotated[
     Path,
     typer.Option("--store", help="The SQLite store: answer cache, results, ledger, batch jobs."),
@@ -64,9 +72,23 @@ OutOption = Annotated[Path | None, typer.Option("--out", "-o", help="Write here,
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    """One line on stderr, then exit with `code` (no traceback)."""
-    typer.echo(f"summarizer: error: {message}", err=True)
+    """One line on stderr, then exit with `code` (no traceback); secrets redacted."""
+    from summarizer.redaction import scrub_text
+
+    typer.echo(f"summarizer: error: {scrub_text(message)}", err=True)
     raise typer.Exit(code)
+
+
+def check_output_path(path: Path | None) -> None:
+    """Exit 2 now for an --out that cannot be written (a directory, no permission), rather
+    than after the model was paid."""
+    if path is None:
+        return
+    if path.is_dir():
+        fail(f"--out {path}: is a directory; name a file", code=2)
+    target = path if path.exists() else next(p for p in path.absolute().parents if p.exists())
+    if not os.access(target, os.W_OK):
+        fail(f"--out {path}: cannot be written (permission denied)", code=2)
 
 
 def present(**options: object) -> dict[str, object]:

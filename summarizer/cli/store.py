@@ -24,13 +24,16 @@ def store_stats_command(
     """Calls, tokens and cost per model; results, errors, cached answers, batch jobs."""
     from rich.console import Console
 
-    from summarizer.runner.views import stats_table
-    from summarizer.store import Store
+    from summarizer.cli.views import stats_table
+    from summarizer.store import Store, StoreError
 
     if not store.exists():
         fail(f"{store}: no store here (run `summarizer batch` first, or pass --store)", code=2)
-    with Store(store) as opened:
-        stats = opened.stats()
+    try:
+        with Store(store) as opened:
+            stats = opened.stats()
+    except StoreError as error:
+        fail(str(error), code=2)
     if as_json:
         typer.echo(json.dumps(stats.as_dict(), indent=2))
     else:
@@ -47,14 +50,18 @@ def store_export_command(
 ) -> None:
     """Export the stored results (and error records) as JSONL or as CSV rows."""
     from summarizer.exports import FORMATS, export_lines, store_lines
-    from summarizer.runner.runner import batch_name
-    from summarizer.store import Store
+    from summarizer.runner.results_file import batch_name
+    from summarizer.store import Store, StoreError
 
     if to != "jsonl" and to not in FORMATS:
         fail(f"--to must be jsonl or one of {', '.join(FORMATS)}", code=2)
     if not store.exists():
         fail(f"{store}: no store here (run `summarizer batch` first, or pass --store)", code=2)
-    with Store(store) as opened, output_stream(out) as handle:
+    try:
+        opened = Store(store)
+    except StoreError as error:
+        fail(str(error), code=2)
+    with opened, output_stream(out) as handle:
         lines = store_lines(opened, batch=batch_name(batch) if batch else None)
         if to == "jsonl":
             for line in lines:

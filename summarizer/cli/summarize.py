@@ -21,10 +21,12 @@ from summarizer.cli.options import (
     RecordingsOption,
     ResponseFormatOption,
     StrategyOption,
+    TimeoutOption,
+    check_output_path,
     fail,
     write_output,
 )
-from summarizer.errors import SummarizerError
+from summarizer.errors import ConfigurationError, SummarizerError
 
 if TYPE_CHECKING:
     from summarizer.articles import Article
@@ -41,6 +43,8 @@ def read_input(source: str, published: str | None) -> Article:
     from summarizer.articles import article_from_text, decode_article_bytes, read_article
 
     if source == "-":
+        if sys.stdin is None or sys.stdin.closed:
+            fail("standard input is closed; pass an article file instead of -")
         text = decode_article_bytes(sys.stdin.buffer.read(), origin="<stdin>")
         return article_from_text(text, article_id="stdin", origin="<stdin>", published=published)
     return read_article(source, published=published)
@@ -69,11 +73,13 @@ def summarize(
     context_tokens: ContextOption = None,
     response_format: ResponseFormatOption = "json_object",
     strategy: StrategyOption = None,
+    timeout: TimeoutOption = None,
 ) -> None:
     """Summarize one article into a typed, verified ArticleSummary (JSON or Markdown)."""
     from summarizer.api import Summarizer
     from summarizer.render.markdown import to_markdown
 
+    check_output_path(out)  # before the call: a paid answer must not be lost to a typo
     try:
         article = read_input(source, published)
         with Summarizer(
@@ -87,8 +93,11 @@ def summarize(
             context_tokens=context_tokens,
             response_format=response_format,
             strategy=strategy,
+            timeout=timeout,
         ) as summarizer:
             result = summarizer.summarize(article)
+    except ConfigurationError as error:
+        fail(str(error), code=2)
     except SummarizerError as error:
         fail(str(error))
     if output_format is OutputFormat.md:

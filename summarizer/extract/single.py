@@ -17,7 +17,12 @@ from instructor.core.exceptions import IncompleteOutputException, InstructorRetr
 from pydantic import BaseModel, ValidationError
 
 from summarizer.drafts import RECORD_FIELDS, Draft, DraftAid, DraftEvent, DraftQuote, DraftTransfer
-from summarizer.errors import ExtractionError, TransportError, TruncatedOutputError
+from summarizer.errors import (
+    ExtractionError,
+    SummarizerError,
+    TransportError,
+    TruncatedOutputError,
+)
 from summarizer.extract.base import CallTally, ChunkResult, PromptRef
 from summarizer.grounding import GroundingScope, grounded_in, partition_draft
 from summarizer.http.recording import find_replay_miss
@@ -162,6 +167,8 @@ class SingleStrategy:
             miss = find_replay_miss(error)
             if miss is not None:
                 raise miss from None
+            if isinstance(cause, SummarizerError):  # ours, raised below instructor: as is
+                raise cause from None
             if isinstance(cause, openai.APIError):
                 raise TransportError(
                     f"{article.meta.id}: {self.backend.name} backend failed: {redact(str(cause))}"

@@ -1,4 +1,4 @@
-"""The exact JSON body a chat request sends, and its hash.
+"""The exact JSON body a chat request sends, its hash, and what a valid answer is.
 
 Built by the official SDK itself, into a transport that keeps the body instead of sending
 it, after the backend's own request preparation (its `response_format` wire form, seed,
@@ -18,10 +18,12 @@ from typing import Any, Protocol
 
 import httpx
 import openai
+from openai.types.chat import ChatCompletion
 
 from summarizer.canonical import canonical_sha256
+from summarizer.errors import TransportError
 
-__all__ = ["body_key", "chat_body"]
+__all__ = ["body_key", "chat_body", "check_completion"]
 
 
 class _Preparing(Protocol):
@@ -61,3 +63,19 @@ def chat_body(backend: _Preparing, kwargs: Mapping[str, Any]) -> dict[str, Any]:
 def body_key(body: Mapping[str, Any]) -> str:
     """Requests are matched to answers by the sha256 of their canonical JSON body."""
     return canonical_sha256(dict(body))
+
+
+def check_completion(value: object, server: str | None) -> ChatCompletion:
+    """`value` as a chat completion with at least one choice, or a one-line `TransportError`.
+
+    A 200 answer can still be no completion: an HTML page from a proxy or a login portal, a
+    JSON body of another API, an empty `choices` list. None of them is the model's answer,
+    and none is worth a validation re-ask.
+    """
+    where = server or "the API"
+    if not isinstance(value, ChatCompletion):
+        shown = " ".join(str(value).split())[:80]
+        raise TransportError(f"{where} answered 200 with no chat completion ({shown!r})")
+    if not value.choices:
+        raise TransportError(f"{where} answered a chat completion with no choices")
+    return value

@@ -33,9 +33,11 @@ DEFAULT_READ_TIMEOUT = 45.0
 
 
 def make_timeout(read: float | None = None, *, connect: float | None = None) -> httpx.Timeout:
-    """An httpx timeout: `read` for every read and write, `connect` to open a connection."""
+    """An httpx timeout: `read` for every read and write, `connect` (never more than `read`)
+    to open a connection."""
     read_s = DEFAULT_READ_TIMEOUT if read is None else read
-    return httpx.Timeout(read_s, connect=DEFAULT_CONNECT_TIMEOUT if connect is None else connect)
+    connect_s = DEFAULT_CONNECT_TIMEOUT if connect is None else connect
+    return httpx.Timeout(read_s, connect=min(connect_s, read_s))
 
 
 DEFAULT_TIMEOUT = make_timeout()

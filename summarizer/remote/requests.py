@@ -23,14 +23,11 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
-import instructor
-from instructor.core.exceptions import InstructorRetryException
 from openai.types.chat import ChatCompletion
 
 from summarizer.articles import Article
-from summarizer.drafts import Draft
 from summarizer.errors import InputError
 from summarizer.http.bodies import body_key, chat_body
 from summarizer.runner.inputs import BatchItem, load_article
@@ -38,6 +35,9 @@ from summarizer.runner.metering import DelegatingBackend, MeteredBackend, answer
 from summarizer.runner.report import BatchReport
 from summarizer.runner.runner import ProgressHook, run_batch
 from summarizer.store import PriceTable, Store
+
+if TYPE_CHECKING:
+    from summarizer.backends.base import Backend
 
 __all__ = [
     "ENDPOINT",
@@ -67,40 +67,48 @@ class _Captured(Exception):
 
 
 def _captured_in(error: BaseException | None) -> _Captured | None:
-    while error is not None:
+    seen = 0
+    while error is not None and seen < 20:
         if isinstance(error, _Captured):
             return error
-        error = error.__cause__ or error.__context__
+        error, seen = error.__cause__ or error.__context__, seen + 1
     return None
 
 
-def chat_requests(summarizer: Any, article: Article) -> list[dict[str, Any]]:
-    """The chat request bodies the pipeline would send first for `article` (one per part).
+class _Capturing(DelegatingBackend):
+    """The summarizer's backend, but a call records its arguments instead of being made."""
 
-    Each part's request is captured by running instructor's request preparation over a
-    `create` that records its arguments instead of calling a model.
-    """
-    pipeline = summarizer.pipeline
-    backend = summarizer.backend
-    parts = pipeline.parts(article)
-    bodies: list[dict[str, Any]] = []
-
-    def capture(**kwargs: Any) -> Any:
+    def create(self, **kwargs: Any) -> Any:
         raise _Captured(kwargs)
 
-    create = instructor.patch(create=capture, mode=backend.mode)
-    for number, part in enumerate(parts, start=1):
-        request = pipeline.request(article, part, number, len(parts))
+    async def acreate(self, **kwargs: Any) -> Any:
+        raise _Captured(kwargs)
+
+
+def chat_requests(summarizer: Any, article: Article) -> list[dict[str, Any]]:
+    """The chat request bodies the pipeline would send first for `article` (one per chunk).
+
+    The summarizer's own strategy runs over a backend that captures the first call of each
+    chunk (after instructor has added its mode's fields) instead of making it; the SDK then
+    serializes it exactly as it would for the wire (`http.bodies.chat_body`).
+    """
+    from summarizer.extract.base import CallTally
+    from summarizer.pipeline import Pipeline
+
+    backend = summarizer.backend
+    capturing = Pipeline(cast("Backend", _Capturing(backend)), summarizer.config)
+    bodies: list[dict[str, Any]] = []
+    for chunk in capturing.chunks(article):
         try:
             with _quiet_instructor():  # the capture is not a failure worth logging
-                create(response_model=Draft, max_retries=0, **request)
-        except (InstructorRetryException, _Captured) as error:
+                capturing.strategy.extract(article, chunk, CallTally())
+        except Exception as error:
             captured = _captured_in(error)
             if captured is None:
                 raise
             bodies.append(chat_body(backend, captured.kwargs))
             continue
-        raise RuntimeError("instructor called no model while preparing a request")
+        raise RuntimeError("the strategy called no model while preparing a request")
     return bodies
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import fnmatch
 import glob
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -20,7 +20,21 @@ from typing import IO, Any
 from summarizer.articles import Article, article_from_text, decode_article_bytes, read_article
 from summarizer.errors import InputError
 
-__all__ = ["BatchItem", "UsageError", "as_item", "expand_inputs", "load_article"]
+__all__ = [
+    "ARTICLE_TOKENS_PER_CONTEXT",
+    "BatchItem",
+    "UsageError",
+    "as_item",
+    "check_article_size",
+    "default_max_article_tokens",
+    "expand_inputs",
+    "load_article",
+]
+
+#: The default `--max-article-tokens`: this many context windows of the model. An article
+#: longer than that is more likely a mistake (a log, a dump, a whole book) than news, and
+#: would be paid for part by part.
+ARTICLE_TOKENS_PER_CONTEXT = 4
 
 _GLOB_CHARS = frozenset("*?[")
 
@@ -296,3 +310,20 @@ def _check_text(text: str, origin: str) -> None:
 
 def _opt_str(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+def default_max_article_tokens(context_tokens: int) -> int:
+    return ARTICLE_TOKENS_PER_CONTEXT * context_tokens
+
+
+def check_article_size(
+    article: Article, source: str, count_tokens: Callable[[str], int], limit: int
+) -> None:
+    """An `InputError` naming the limit (and how to raise it) for an article over it."""
+    tokens = count_tokens(article.text)
+    if tokens > limit:
+        raise InputError(
+            source,
+            f"is about {tokens:,} tokens, over --max-article-tokens {limit:,}; raise "
+            "--max-article-tokens to summarize it (it is sent in parts, each one paid for)",
+        )

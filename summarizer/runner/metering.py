@@ -243,6 +243,10 @@ class DelegatingBackend:
     def api_key(self) -> str | None:
         return getattr(self.inner, "api_key", None)
 
+    @property
+    def capabilities(self) -> Any:
+        return self.inner.capabilities
+
     def __getattr__(self, name: str) -> Any:
         # Whatever else a backend offers (capabilities, a recorder ...) is the inner one's.
         if name == "inner":

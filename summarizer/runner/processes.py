@@ -52,6 +52,7 @@ class _Shard:
     tpm: float | None
     budget: float | None
     parent_pid: int
+    max_article_tokens: int | None = None
 
 
 def _message(index: int, result: ItemResult) -> tuple[Any, ...]:
@@ -77,6 +78,7 @@ def _shard_main(shard: _Shard, messages: Any) -> None:
                 tpm=shard.tpm,
                 budget=shard.budget,
                 shared_budget=True,
+                max_article_tokens=shard.max_article_tokens,
             )
             messages.put(("ready", shard.index))
 
@@ -117,6 +119,7 @@ def run_batch_processes(
     durable: bool = True,
     on_progress: ProgressHook | None = None,
     retry_failed: bool = False,
+    max_article_tokens: int | None = None,
 ) -> BatchReport:
     """`run_batch` over `processes` child processes (each builds its own Summarizer from
     `summarizer_options`); limits and concurrency are split between them."""
@@ -139,6 +142,7 @@ def run_batch_processes(
                 index, shard_items, summarizer_options, str(store_path),
                 None if prices_path is None else str(prices_path), batch, share,
                 _split(rpm, len(shards)), _split(tpm, len(shards)), budget, os.getpid(),
+                max_article_tokens,
             )  # fmt: skip
             child = context.Process(target=_shard_main, args=(shard, messages), daemon=True)
             child.start()

@@ -9,10 +9,10 @@ Adaptive (no `--rpm`): the limiter starts open and learns the server's limit.
 - `x-ratelimit-limit-requests` (OpenAI's header, per minute) sets the request rate to just
   under the limit; `x-ratelimit-remaining-requests: 0` with `x-ratelimit-reset-requests`
   holds new calls until the reset.
-- A 429 without those headers is AIMD: the rate drops to `DECREASE` x the rate that was
-  getting through (at most once per `COOLDOWN_S`), then grows by `INCREASE` per second
-  without a 429. A 429's `Retry-After` holds every new call until it has passed, so the
-  waiting calls do not stampede the server together.
+- A 429 without those headers is AIMD: the rate drops to `DECREASE` x the rate in force (or
+  of what was getting through, if more), at most once per `COOLDOWN_S`, then grows by
+  `INCREASE` of itself per second without a 429. A 429's `Retry-After` holds every new
+  call until it has passed, so the waiting calls do not stampede the server together.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from summarizer.http.retry import RetryEvent
 
 __all__ = ["RateLimiter", "TokenBucket", "parse_reset"]
 
-DECREASE = 0.8
+DECREASE = 0.9
 INCREASE = 0.05  # of the current rate, per second without a 429
 COOLDOWN_S = 1.0
 HEADER_MARGIN = 0.97  # run just under a limit the server announced
@@ -200,8 +200,9 @@ class RateLimiter:
         if self.announced or now - self._last_decrease < COOLDOWN_S:
             return
         self._last_decrease = now
-        current = self.requests.rate if self.requests is not None else self._recent_rate(now)
-        rate = max(current * DECREASE, 1 / 60)  # never below one request a minute
+        passing = self._recent_rate(now)  # what the server let through lately
+        current = self.requests.rate if self.requests is not None else passing
+        rate = max(current * DECREASE, passing * DECREASE, 1 / 60)  # at least one a minute
         self.requests = TokenBucket(rate, max(1.0, rate / 2), clock=self.clock)
         self.requests.level = 0.0
         self._last_increase = now

@@ -19,9 +19,14 @@ try:  # POSIX: an advisory lock keeps two runs off one results file
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["ResultsFile", "check_results_path"]
+__all__ = ["ResultsFile", "batch_name", "check_results_path"]
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def batch_name(out: Path) -> str:
+    """A batch is named by its results file: ledger, budget and jobs are kept per batch."""
+    return str(out.resolve())
 
 
 def check_results_path(path: Path) -> None:

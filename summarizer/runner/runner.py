@@ -39,11 +39,17 @@ from summarizer.errors import (
 )
 from summarizer.redaction import scrub_text
 from summarizer.results import ErrorRecord
-from summarizer.runner.inputs import BatchItem, as_item, load_article
+from summarizer.runner.inputs import (
+    BatchItem,
+    as_item,
+    check_article_size,
+    default_max_article_tokens,
+    load_article,
+)
 from summarizer.runner.metering import Budget, MeteredBackend, Spend, _ItemScope, item_scope
 from summarizer.runner.ratelimit import RateLimiter
 from summarizer.runner.report import BatchReport
-from summarizer.runner.results_file import ResultsFile
+from summarizer.runner.results_file import ResultsFile, batch_name
 from summarizer.schemas import ArticleSummary
 from summarizer.store import PriceTable, Store
 
@@ -158,6 +164,23 @@ def error_message(error: BaseException) -> str:
     return lines[0] if lines else type(error).__name__
 
 
+def _fatal(error: BaseException) -> ConfigurationError | None:
+    """An error that every item would meet alike: bad configuration, a refused API key."""
+    import openai
+
+    if (config := find_cause(error, ConfigurationError)) is not None:
+        return config
+    refused = find_cause(error, openai.AuthenticationError) or find_cause(
+        error, openai.PermissionDeniedError
+    )
+    if refused is not None:
+        return ConfigurationError(
+            f"the server refused the API key (HTTP {refused.status_code}: "
+            f"{error_message(refused)}); check OPENAI_API_KEY and --base-url"
+        )
+    return None
+
+
 def _with_cost(summary: ArticleSummary, scope: _ItemScope) -> ArticleSummary:
     """Fill provenance.usage.cost_usd: what its answers cost (None when one had no price)."""
     cost = None if scope.answers_unpriced else round(scope.answers_cost, 8)
@@ -182,12 +205,17 @@ class BatchRunner:
         wrap: Callable[[MeteredBackend], Any] | None = None,
         shared_budget: bool = False,
         adaptive: bool = True,
+        max_article_tokens: int | None = None,
     ) -> None:
         from summarizer.pipeline import Pipeline
 
         self.summarizer = summarizer
         self.store = store
         self.batch = batch
+        backend = summarizer.backend
+        self.max_article_tokens = max_article_tokens or default_max_article_tokens(
+            backend.context_tokens
+        )
         self.prices = prices or (store.prices if store is not None else PriceTable.load())
         self.limiter = RateLimiter(rpm, tpm, adaptive=adaptive and not rpm)
         # Other processes spend on the same batch: re-read the ledger before deciding.
@@ -217,6 +245,9 @@ class BatchRunner:
     async def process(self, item: BatchItem) -> ItemResult:
         try:
             article = load_article(item)
+            check_article_size(
+                article, item.source, self.backend.count_tokens, self.max_article_tokens
+            )
             key = self.summarizer.cache_key(article)
         except Exception as error:  # reading or preparing one input: its own error line
             return self._failed(item, error, Spend())
@@ -225,7 +256,7 @@ class BatchRunner:
             try:
                 summary = await self.pipeline.arun(article)
             except Exception as error:  # failure isolation: one bad item never stops the batch
-                if (fatal := find_cause(error, ConfigurationError)) is not None:
+                if (fatal := _fatal(error)) is not None:
                     raise fatal from None  # it would fail every item alike: stop the batch
                 if find_cause(error, BudgetExceededError) is not None:
                     return Skipped(item.id, item.source)
@@ -389,11 +420,6 @@ def resume(
     return todo
 
 
-def batch_name(out: Path) -> str:
-    """A batch is named by its results file: ledger, budget and jobs are kept per batch."""
-    return str(out.resolve())
-
-
 async def run_batch(
     items: Sequence[BatchItem],
     out: Path,
@@ -408,6 +434,7 @@ async def run_batch(
     on_progress: ProgressHook | None = None,
     wrap: Callable[[MeteredBackend], Any] | None = None,
     retry_failed: bool = False,
+    max_article_tokens: int | None = None,
 ) -> BatchReport:
     """Run a planned batch into `out`, resuming where an earlier run stopped.
 
@@ -419,8 +446,9 @@ async def run_batch(
     with ResultsFile(out, durable=durable) as results:
         todo = resume(results, items, report, retry_failed=retry_failed)
         runner = BatchRunner(
-            summarizer, store=store, batch=batch, rpm=rpm, tpm=tpm, budget=budget, wrap=wrap
-        )
+            summarizer, store=store, batch=batch, rpm=rpm, tpm=tpm, budget=budget, wrap=wrap,
+            max_article_tokens=max_article_tokens,
+        )  # fmt: skip
         if on_progress is not None:
             on_progress(report, None)
         async for result in run_pool(runner, todo, concurrency):

@@ -1,7 +1,7 @@
 """The local SQLite store (`db`), its schema migrations (`migrations`) and prices (`prices`)."""
 
+from summarizer.config import DEFAULT_STORE_PATH
 from summarizer.store.db import (
-    DEFAULT_STORE_PATH,
     Job,
     LedgerEntry,
     ModelUsage,

@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from summarizer.errors import ConfigurationError
+from summarizer.config import DEFAULT_STORE_PATH
+from summarizer.errors import ConfigurationError, SummarizerError
 
 try:
     import fcntl
@@ -47,7 +48,6 @@ from summarizer.results import ErrorRecord
 from summarizer.store.migrations import NewerStoreError, migrate
 from summarizer.store.prices import PriceTable
 
-DEFAULT_STORE_PATH = Path(".summarizer") / "store.db"
 _BUSY_TIMEOUT_S = 60.0
 #: Backends whose "calls" are answers read from recordings: no model is asked.
 REPLAYED_BACKENDS = frozenset({"replay"})
@@ -141,6 +141,10 @@ class StoreError(ConfigurationError):
     """The store file cannot be opened or used as one (one line, names the file)."""
 
 
+class StoreWriteError(SummarizerError):
+    """A write to the store failed at run time (the disk is full, an I/O error)."""
+
+
 @dataclass(frozen=True)
 class CachedAnswer:
     """A stored model answer: the completion JSON, what it cost, how it came."""
@@ -217,13 +221,16 @@ class Store:
     def _write(self) -> Iterator[sqlite3.Connection]:
         """A short write transaction; IMMEDIATE takes the write lock up front (no deadlock)."""
         conn = self._connection()
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as error:  # disk full, read-only, I/O error
+            raise StoreWriteError(f"--store {self.path}: cannot be written ({error})") from None
 
     def _migrate(self) -> None:
         try:
