@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from openai.types.chat import ChatCompletion
 
 from summarizer.articles import Article
-from summarizer.errors import InputError
+from summarizer.errors import ConfigurationError, InputError
 from summarizer.http.bodies import body_key, chat_body
 from summarizer.runner.inputs import BatchItem, load_article
 from summarizer.runner.metering import DelegatingBackend, MeteredBackend, answer_key
@@ -96,6 +96,8 @@ def chat_requests(summarizer: Any, article: Article) -> list[dict[str, Any]]:
     from summarizer.pipeline import Pipeline
 
     backend = summarizer.backend
+    if summarizer.pipeline.strategy.name != "single":  # one request per chunk: `single` only
+        raise ConfigurationError("batch request files need the single strategy (--strategy single)")
     capturing = Pipeline(cast("Backend", _Capturing(backend)), summarizer.config)
     bodies: list[dict[str, Any]] = []
     for chunk in capturing.chunks(article):
