@@ -192,9 +192,12 @@ class RateLimiter:
             self.hold_until = max(self.hold_until, now + event.wait)
 
     def _recent_rate(self, now: float) -> float:
+        """Answers per second over the last `_WINDOW_S` (or since the first, if sooner)."""
         while self._passed and self._passed[0] < now - _WINDOW_S:
             self._passed.popleft()
-        return len(self._passed) / _WINDOW_S
+        if len(self._passed) < 2:
+            return 0.0
+        return (len(self._passed) - 1) / max(now - self._passed[0], 0.1)
 
     def _decrease(self, event: RetryEvent, now: float) -> None:
         if self.announced or now - self._last_decrease < COOLDOWN_S:
