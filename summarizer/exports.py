@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
+from summarizer.datemath import month_end
 from summarizer.results import ErrorRecord, InvalidLine, iter_result_lines
 from summarizer.schemas import (
     AidFigure,
@@ -203,17 +204,12 @@ def _interval_end(date: DateRef) -> dt.date:
     if date.precision == "week":
         return start + dt.timedelta(days=6)
     if date.precision == "month":
-        return _month_end(start)
+        return month_end(start.year, start.month)
     if date.precision == "quarter":
-        return _month_end(dt.date(start.year, min(12, start.month + 2), 1))
+        return month_end(start.year, min(12, start.month + 2))
     if date.precision == "year":
         return dt.date(start.year, 12, 31)
     return start
-
-
-def _month_end(day: dt.date) -> dt.date:
-    following = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
-    return following - dt.timedelta(days=1)
 
 
 def acled_date(date: DateRef | None) -> tuple[str, str, str]:

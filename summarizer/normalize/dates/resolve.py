@@ -12,6 +12,7 @@ from typing import Final
 
 from dateparser.date import DateDataParser
 
+from summarizer.datemath import month_end
 from summarizer.normalize.dates.names import MONTH_NAMES, WEEKDAY_NAMES
 from summarizer.normalize.numbers import as_text, clean, words_to_digits
 from summarizer.schemas import DateRef, Precision
@@ -56,10 +57,6 @@ def _weekday_number(token: str) -> int:
     return WEEKDAY_NAMES.index(token.lower()[:3])
 
 
-def _month_end(year: int, month: int) -> dt.date:
-    return dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
 def _add_months(day: dt.date, months: int) -> dt.date:
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
@@ -91,12 +88,12 @@ def _week_ref(text: str, day: dt.date) -> DateRef | None:
 
 
 def _month_ref(text: str, year: int, month: int) -> DateRef | None:
-    return _ref(text, dt.date(year, month, 1), _month_end(year, month), "month")
+    return _ref(text, dt.date(year, month, 1), month_end(year, month), "month")
 
 
 def _quarter_ref(text: str, year: int, quarter: int) -> DateRef | None:
     first = 3 * (quarter - 1) + 1
-    return _ref(text, dt.date(year, first, 1), _month_end(year, first + 2), "quarter")
+    return _ref(text, dt.date(year, first, 1), month_end(year, first + 2), "quarter")
 
 
 def _year_ref(text: str, year: int) -> DateRef | None:
@@ -192,7 +189,7 @@ def _relative_phrase(s: str, text: str, anchor: dt.date) -> DateRef | None:
         "later this week": lambda: _ref(text, anchor, monday + dt.timedelta(days=6), "week"),
         "earlier this month": lambda: _ref(text, anchor.replace(day=1), anchor, "month"),
         "later this month": lambda: _ref(
-            text, anchor, _month_end(anchor.year, anchor.month), "month"
+            text, anchor, month_end(anchor.year, anchor.month), "month"
         ),
         "earlier this year": lambda: _ref(text, dt.date(anchor.year, 1, 1), anchor, "year"),
         "later this year": lambda: _ref(text, anchor, dt.date(anchor.year, 12, 31), "year"),
@@ -390,7 +387,7 @@ def _month_form(s: str, text: str, anchor: dt.date | None, *, allow_future: bool
         if part["yonly"]:
             year = int(part["yonly"])
             first = 4 * third + 1
-            return _ref(text, dt.date(year, first, 1), _month_end(year, first + 3), "year")
+            return _ref(text, dt.date(year, first, 1), month_end(year, first + 3), "year")
         month = _month_number(part["month"])
         if part["year"]:
             year = int(part["year"])
@@ -399,7 +396,7 @@ def _month_form(s: str, text: str, anchor: dt.date | None, *, allow_future: bool
         else:
             return None
         start = dt.date(year, month, 10 * third + 1)
-        end = dt.date(year, month, 10 * (third + 1)) if third < 2 else _month_end(year, month)
+        end = dt.date(year, month, 10 * (third + 1)) if third < 2 else month_end(year, month)
         return _ref(text, start, end, "month")
     week = _WEEK_OF_MONTH.match(s)
     if week:
@@ -411,10 +408,10 @@ def _month_form(s: str, text: str, anchor: dt.date | None, *, allow_future: bool
         else:
             return None
         if week["nth"] in ("last", "final"):
-            end = _month_end(year, month)
+            end = month_end(year, month)
             return _ref(text, end - dt.timedelta(days=6), end, "week")
         start = dt.date(year, month, 1 + 7 * (_QUARTER_ORDINALS[week["nth"]] - 1))
-        return _ref(text, start, min(start + dt.timedelta(days=6), _month_end(year, month)), "week")
+        return _ref(text, start, min(start + dt.timedelta(days=6), month_end(year, month)), "week")
     month_only = _MONTH_ONLY.match(s)
     if month_only:
         month = _month_number(month_only["month"])
