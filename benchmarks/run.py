@@ -137,13 +137,14 @@ def run_processes(
 ) -> tuple[float, Any]:
     """The batch over worker processes; wall time counted from when all were ready (their
     start-up, importing the package, is reported apart)."""
+    from summarizer.config import Config
     from summarizer.runner.processes import run_batch_processes
 
-    options = {"base_url": base_url, "api_key": "sk-" + "bench-0123456789", "model": "gpt-4o-mini"}
+    config = Config(base_url=base_url, api_key="sk-" + "bench-0123456789", model="gpt-4o-mini")
     report = run_batch_processes(
         items,
         workdir / "results.jsonl",
-        summarizer_options=options,
+        config=config,
         store_path=workdir / "store.db",
         processes=processes,
         concurrency=concurrency,

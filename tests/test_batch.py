@@ -650,6 +650,7 @@ def test_article_objects_keep_their_metadata(summarizer: Summarizer) -> None:
 
 
 def test_worker_processes_write_each_input_once(tmp_path: Path) -> None:
+    from summarizer.config import Config
     from summarizer.runner.processes import run_batch_processes
 
     folder = tmp_path / "in"
@@ -664,14 +665,14 @@ def test_worker_processes_write_each_input_once(tmp_path: Path) -> None:
             "model": "gpt-4o-mini",
         }
         report = run_batch_processes(
-            items, out, summarizer_options=options, store_path=store_path, processes=2
+            items, out, config=Config.from_kwargs(**options), store_path=store_path, processes=2
         )
         assert report.done == 12 and report.failed == 1 and report.crashed_workers == 0
         assert report.exit_code == EXIT_SOME_FAILED
         assert sorted(line_id(x) for x in read_lines(out)) == sorted(i.id for i in items)
         assert fake.stats.requests == 12
         again = run_batch_processes(
-            items, out, summarizer_options=options, store_path=store_path, processes=2
+            items, out, config=Config.from_kwargs(**options), store_path=store_path, processes=2
         )
         assert again.already_done == 13 and fake.stats.requests == 12
     with Store(store_path) as store:

@@ -249,6 +249,7 @@ def run_batch_command(
     from rich.console import Console
 
     from summarizer.cli.views import progress_display, report_notes, report_table
+    from summarizer.config import Config
     from summarizer.runner.inputs import UsageError, expand_inputs
     from summarizer.runner.processes import run_batch_processes
     from summarizer.runner.report import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE
@@ -278,7 +279,7 @@ def run_batch_command(
                 report = run_batch_processes(
                     items,
                     out,
-                    summarizer_options=summarizer_options,
+                    config=Config.from_kwargs(**summarizer_options),
                     store_path=store_path,
                     processes=processes,
                     concurrency=concurrency,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from summarizer.config import Config
 from summarizer.errors import ConfigurationError
 from summarizer.runner.inputs import BatchItem
 from summarizer.runner.report import BatchReport
@@ -43,7 +44,7 @@ __all__ = ["run_batch_processes"]
 class _Shard:
     index: int
     items: list[BatchItem]
-    summarizer_options: dict[str, Any]
+    config: Config
     store_path: str
     prices_path: str | None
     batch: str
@@ -69,7 +70,7 @@ def _shard_main(shard: _Shard, messages: Any) -> None:
 
     try:
         store = Store(shard.store_path, prices=PriceTable.load(shard.prices_path))
-        with store, Summarizer(**shard.summarizer_options) as summarizer:
+        with store, Summarizer(config=shard.config) as summarizer:
             runner = BatchRunner(
                 summarizer,
                 store=store,
@@ -108,7 +109,7 @@ def run_batch_processes(
     items: Sequence[BatchItem],
     out: Path,
     *,
-    summarizer_options: dict[str, Any],
+    config: Config,
     store_path: Path,
     processes: int,
     concurrency: int = 8,
@@ -122,7 +123,7 @@ def run_batch_processes(
     max_article_tokens: int | None = None,
 ) -> BatchReport:
     """`run_batch` over `processes` child processes (each builds its own Summarizer from
-    `summarizer_options`); limits and concurrency are split between them."""
+    `config`, which pickles); limits and concurrency are split between them."""
     import multiprocessing
 
     started = time.perf_counter()
@@ -139,7 +140,7 @@ def run_batch_processes(
         for index, shard_items in enumerate(shards):
             share = max(1, concurrency // len(shards) + (index < concurrency % len(shards)))
             shard = _Shard(
-                index, shard_items, summarizer_options, str(store_path),
+                index, shard_items, config, str(store_path),
                 None if prices_path is None else str(prices_path), batch, share,
                 _split(rpm, len(shards)), _split(tpm, len(shards)), budget, os.getpid(),
                 max_article_tokens,
