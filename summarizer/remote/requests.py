@@ -48,6 +48,7 @@ __all__ = [
     "chat_requests",
     "check_batch_limits",
     "estimate_cost",
+    "first_calls",
     "ingest",
     "read_answers",
     "read_requests",
@@ -85,21 +86,19 @@ class _Capturing(DelegatingBackend):
         raise _Captured(kwargs)
 
 
-def chat_requests(summarizer: Any, article: Article) -> list[dict[str, Any]]:
-    """The chat request bodies the pipeline would send first for `article` (one per chunk).
+def first_calls(summarizer: Any, article: Article) -> list[dict[str, Any]]:
+    """The create() arguments of the first call the pipeline would make for each chunk.
 
     The summarizer's own strategy runs over a backend that captures the first call of each
-    chunk (after instructor has added its mode's fields) instead of making it; the SDK then
-    serializes it exactly as it would for the wire (`http.bodies.chat_body`).
+    chunk (after instructor has added its mode's fields) instead of making it.
     """
     from summarizer.extract.base import CallTally
     from summarizer.pipeline import Pipeline
 
-    backend = summarizer.backend
     if summarizer.pipeline.strategy.name != "single":  # one request per chunk: `single` only
         raise ConfigurationError("batch request files need the single strategy (--strategy single)")
-    capturing = Pipeline(cast("Backend", _Capturing(backend)), summarizer.config)
-    bodies: list[dict[str, Any]] = []
+    capturing = Pipeline(cast("Backend", _Capturing(summarizer.backend)), summarizer.config)
+    calls: list[dict[str, Any]] = []
     for chunk in capturing.chunks(article):
         try:
             with _quiet_instructor():  # the capture is not a failure worth logging
@@ -108,10 +107,16 @@ def chat_requests(summarizer: Any, article: Article) -> list[dict[str, Any]]:
             captured = _captured_in(error)
             if captured is None:
                 raise
-            bodies.append(chat_body(backend, captured.kwargs))
+            calls.append(captured.kwargs)
             continue
         raise RuntimeError("the strategy called no model while preparing a request")
-    return bodies
+    return calls
+
+
+def chat_requests(summarizer: Any, article: Article) -> list[dict[str, Any]]:
+    """The chat request bodies of those first calls, serialized by the official SDK exactly
+    as for the wire (`http.bodies.chat_body`)."""
+    return [chat_body(summarizer.backend, kwargs) for kwargs in first_calls(summarizer, article)]
 
 
 @contextlib.contextmanager
@@ -167,10 +172,11 @@ def write_requests(
             except Exception as error:  # any failure to read one input: its error line
                 plan.input_errors.append((item, _as_input_error(item, error)))
                 continue
-            bodies = chat_requests(summarizer, article)
-            if store is not None and _all_answered(store, summarizer.backend, bodies):
+            calls = first_calls(summarizer, article)
+            if store is not None and _all_answered(store, summarizer.backend, calls):
                 plan.cached.append(item)
                 continue
+            bodies = [chat_body(summarizer.backend, kwargs) for kwargs in calls]
             for number, body in enumerate(bodies, start=1):
                 line = request_line(custom_id(item.id, number, len(bodies)), body)
                 text = json.dumps(line, ensure_ascii=False) + "\n"
@@ -183,10 +189,9 @@ def write_requests(
     return plan
 
 
-def _all_answered(store: Store, backend: Any, bodies: list[dict[str, Any]]) -> bool:
-    """Whether the answer cache already holds the first answer of every part."""
-    base_url = getattr(backend, "base_url", None)
-    return all(store.answer(answer_key(backend.name, base_url, b)) is not None for b in bodies)
+def _all_answered(store: Store, backend: Any, calls: list[dict[str, Any]]) -> bool:
+    """Whether the answer cache already holds the first answer of every chunk."""
+    return all(store.answer(answer_key(backend, kwargs)) is not None for kwargs in calls)
 
 
 def estimate_cost(
@@ -278,12 +283,11 @@ class PrefetchedBackend(DelegatingBackend):
         self.served = 0
 
     def _take(self, kwargs: Mapping[str, Any]) -> ChatCompletion | None:
-        body = chat_body(self.inner, kwargs)
-        found = self.answers.by_key.pop(body_key(body), None)
+        found = self.answers.by_key.pop(body_key(chat_body(self.inner, kwargs)), None)
         if found is None:
             return None
         completion = ChatCompletion.model_validate(found)
-        self.inner.record_answer(completion, via=VIA, key=self.inner.body_answer_key(body))
+        self.inner.record_answer(completion, via=VIA, key=self.inner.answer_key(dict(kwargs)))
         self.served += 1
         return completion
 

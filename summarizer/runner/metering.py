@@ -23,6 +23,7 @@ retry policy's callback (`http.retry.listening`).
 from __future__ import annotations
 
 import contextlib
+import copy
 import threading
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
@@ -33,7 +34,6 @@ from openai.types.chat import ChatCompletion
 
 from summarizer.canonical import canonical_sha256
 from summarizer.errors import BudgetExceededError
-from summarizer.http.bodies import chat_body
 from summarizer.http.retry import RetryEvent, listening
 from summarizer.redaction import scrub_text
 from summarizer.runner.ratelimit import RateLimiter
@@ -119,14 +119,24 @@ def usage_of(completion: Any) -> tuple[int, int]:
     )
 
 
-def answer_key(backend: str, base_url: str | None, body: dict[str, Any]) -> str:
-    """The answer cache's key: the backend, its server and the exact request wire body.
+def answer_key(backend: Any, kwargs: dict[str, Any]) -> str:
+    """The answer cache's key for a call: the backend, its server and model, and the request
+    exactly as the backend will send it (after its own preparation).
 
-    The body holds everything else that changes the answer: model, the prompt (its text, so
-    its sha), the article part (so the context budget), response format, sampling, seed,
-    max_tokens; a strategy changes the messages it sends.
+    The request holds everything else that changes the answer: the messages (so the prompt,
+    and through the article's parts the context budget), response format, sampling, seed,
+    max_tokens; a strategy changes the messages it sends. Works for every backend (the
+    in-process one sends no `model` field and is never serialized by the SDK).
     """
-    return canonical_sha256({"backend": backend, "base_url": base_url, "body": body})
+    prepared = backend.prepare_request(copy.deepcopy(dict(kwargs)))
+    return canonical_sha256(
+        {
+            "backend": backend.name,
+            "base_url": getattr(backend, "base_url", None),
+            "model": backend.model,
+            "request": prepared,
+        }
+    )
 
 
 def _is_reask(kwargs: dict[str, Any]) -> bool:
@@ -299,12 +309,8 @@ class MeteredBackend(DelegatingBackend):
     # -- keys and estimates
 
     def answer_key(self, kwargs: dict[str, Any]) -> str:
-        """What determines the answer: backend, server and the exact request body."""
-        return self.body_answer_key(chat_body(self.inner, kwargs))
-
-    def body_answer_key(self, body: dict[str, Any]) -> str:
-        """`answer_key` of a request whose wire body is already known (a Batch API line)."""
-        return answer_key(self.name, self.base_url, body)
+        """What determines the answer to this call (see `answer_key`)."""
+        return answer_key(self.inner, kwargs)
 
     def estimate_tokens(self, kwargs: dict[str, Any]) -> int:
         """Prompt tokens of the request plus the completion size seen so far."""
