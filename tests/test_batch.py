@@ -677,3 +677,23 @@ def test_worker_processes_write_each_input_once(tmp_path: Path) -> None:
         assert again.already_done == 13 and fake.stats.requests == 12
     with Store(store_path) as store:
         assert store.stats().calls == 12
+
+
+def test_the_sync_create_path_takes_the_rate_limiter_like_the_async_one() -> None:
+    """Issue 11: the sync MeteredBackend.create skipped the limiter that acreate takes."""
+    from summarizer.runner.metering import MeteredBackend
+
+    limiter = RateLimiter(rpm=600, tpm=600_000, clock=lambda: 0.0)  # no refill meanwhile
+    metered = MeteredBackend(
+        ScriptedBackend(), store=None, prices=PRICES, batch="", limiter=limiter
+    )
+    assert limiter.requests is not None and limiter.tokens is not None
+    requests, tokens = limiter.requests.level, limiter.tokens.level
+    request: dict[str, Any] = {
+        "model": "gpt-4o-mini",
+        "messages": [{"role": "user", "content": "x"}],
+    }
+    completion = metered.create(**request)
+    assert limiter.requests.level == requests - 1
+    used = completion.usage.prompt_tokens + completion.usage.completion_tokens
+    assert limiter.tokens.level == tokens - used  # the estimate, corrected by the usage
