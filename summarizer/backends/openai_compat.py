@@ -27,7 +27,12 @@ from summarizer.backends.base import Capabilities, as_json_object_schema, repair
 from summarizer.config import RESPONSE_FORMATS
 from summarizer.errors import ConfigurationError
 from summarizer.http.bodies import check_completion
-from summarizer.http.client import build_async_http_client, build_http_client, make_timeout
+from summarizer.http.client import (
+    SLOW_SERVER_READ_TIMEOUT,
+    build_async_http_client,
+    build_http_client,
+    make_timeout,
+)
 from summarizer.http.recording import Recorder
 from summarizer.http.retry import RetryPolicy
 from summarizer.redaction import register_secret
@@ -100,7 +105,11 @@ class OpenAICompatBackend:
             recorder = Recorder(recordings, record_mode)  # type: ignore[arg-type]
         self.recorder = recorder
         policy = retry or RetryPolicy()
-        http_timeout = make_timeout(timeout)
+        http_timeout = make_timeout(
+            timeout
+            if timeout is not None
+            else (None if self.server is None else SLOW_SERVER_READ_TIMEOUT)
+        )
         register_secret(api_key)  # redacted wherever it would be shown
         self._client = openai.OpenAI(
             base_url=self.base_url,

@@ -59,8 +59,8 @@ ResponseFormatOption = Annotated[
 TimeoutOption = Annotated[
     float | None,
     typer.Option(
-        help="Seconds to wait for a server to connect or to answer (default: 10 to connect, "
-        "45 to answer); a timeout is a transport fault, retried."
+        help="Seconds to wait for a server to connect or to answer (default: 10 to connect; "
+        "45 to answer for OpenAI's API, 600 for other servers); a timeout is retried."
     ),
 ]
 StoreOption = Annotated[

@@ -25,11 +25,13 @@ from summarizer.http.retry import (
 __all__ = ["DEFAULT_TIMEOUT", "build_async_http_client", "build_http_client", "make_timeout"]
 
 #: Timeouts of one attempt. Connecting to a live server is quick; the read timeout is the
-#: longest silence accepted before the first byte of an answer (local CPU models think
-#: long on a big article, hosted APIs answer in seconds). Either one is a transport fault,
-#: retried like a 5xx.
+#: longest silence accepted before the first byte of an answer. OpenAI's API starts
+#: answering in seconds; another server is often a local CPU model that sends its whole
+#: answer at once, minutes later, so it keeps a long default (`--timeout` lowers it).
+#: Either timeout is a transport fault, retried like a 5xx.
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 45.0
+SLOW_SERVER_READ_TIMEOUT = 600.0
 
 
 def make_timeout(read: float | None = None, *, connect: float | None = None) -> httpx.Timeout:
