@@ -431,3 +431,27 @@ def test_8_a_published_date_with_junk_is_refused(tmp_path: Path) -> None:
                       "--base-url", "http://127.0.0.1:9/v1"])  # fmt: skip
     assert result.exit_code == 1
     assert "not an ISO date" in one_line(result.stderr)
+
+
+# --------------------------------------------------------------------------- 9. markdown
+
+
+def test_9_markdown_keeps_tables_whole_and_html_inert() -> None:
+    """Before: a CR in a text broke `--format md` tables; raw HTML from the article or the
+    model passed through (`<script>`, `<img onerror>`)."""
+    from summarizer.render.markdown import to_markdown
+    from summarizer.schemas import ArticleSummary
+
+    gold = Path(__file__).resolve().parents[1] / "fixtures" / "gold" / "000_nk-missiles-russia.json"
+    summary = ArticleSummary.model_validate_json(gold.read_text())
+    event = summary.events[0].model_copy(
+        update={"target": "Kyiv\rcentre <img src=x onerror=alert(1)>"}
+    )
+    hostile = summary.model_copy(
+        update={"summary": "Fine.<script>alert(1)</script>\r\nMore.", "events": [event]}
+    )
+    markdown = to_markdown(hostile)
+    assert "<script" not in markdown and "<img" not in markdown
+    assert "&lt;script&gt;" in markdown and "\r" not in markdown
+    (row,) = [line for line in markdown.splitlines() if "onerror" in line]
+    assert row.startswith("| ") and row.endswith(" |")  # the row is still one table row

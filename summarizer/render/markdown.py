@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 from summarizer.schemas import (
@@ -14,9 +15,15 @@ from summarizer.schemas import (
 )
 
 
-def _cell(value: object) -> str:
+def _text(value: object) -> str:
+    """Text from the article or the model, inert in Markdown: HTML escaped (no `<script>`,
+    no `<img onerror>` reaches a renderer), every line break (CR too) a space."""
     text = "" if value is None else str(value)
-    return text.replace("|", "\\|").replace("\n", " ").strip()
+    return " ".join(html.escape(text, quote=False).splitlines())
+
+
+def _cell(value: object) -> str:
+    return _text(value).replace("|", "\\|").strip()
 
 
 def _date(date: DateRef | None) -> str:
@@ -87,14 +94,14 @@ def _sections(summary: ArticleSummary) -> list[tuple[str, list[str], list[list[o
 
 def to_markdown(summary: ArticleSummary) -> str:
     meta = summary.article
-    lines = [f"# {meta.title or meta.id}", ""]
+    lines = [f"# {_text(meta.title or meta.id)}", ""]
     facts = [
-        f"source: {meta.source}" if meta.source else "",
+        f"source: {_text(meta.source)}" if meta.source else "",
         f"published: {meta.published}" if meta.published else "",
     ]
     if any(facts):
         lines += [" · ".join(fact for fact in facts if fact), ""]
-    lines += [summary.summary, ""]
+    lines += [_text(summary.summary), ""]
     for title, headers, rows in _sections(summary):
         if rows:
             lines += [f"## {title}", "", *_table(headers, rows), ""]
