@@ -21,6 +21,7 @@ __all__ = [
     "ErrorRecord",
     "InvalidLine",
     "ResultLine",
+    "classify",
     "identify",
     "iter_result_lines",
     "parse_result_line",
@@ -95,6 +96,23 @@ def identify(line: str | bytes) -> tuple[str, bool] | None:
     return None
 
 
+def classify(data: object) -> ArticleSummary | ErrorRecord:
+    """A results line's JSON value as the summary or the error record it is; a `ValueError`
+    saying why when it is neither."""
+    if isinstance(data, dict) and _is_error(data):
+        return ErrorRecord.from_dict(data)
+    if not isinstance(data, dict):
+        raise ValueError("is neither a summary nor an error record (not an object)")
+    try:
+        return ArticleSummary.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        raise ValueError(
+            f"is not a valid summary ({where}: {first['msg']}; {exc.error_count()} errors)"
+        ) from None
+
+
 def parse_result_line(line: str | bytes, line_number: int = 0) -> ResultLine | None:
     """Parse one results JSONL line fully; a blank line gives None."""
     if not line.strip():
@@ -105,12 +123,10 @@ def parse_result_line(line: str | bytes, line_number: int = 0) -> ResultLine | N
         return InvalidLine(line_number, f"not JSON ({exc.msg})")
     except ValueError:
         return InvalidLine(line_number, "not UTF-8 text")
-    if isinstance(data, dict) and _is_error(data):
-        return ErrorRecord.from_dict(data)
     try:
-        return ArticleSummary.model_validate(data)
-    except ValidationError as exc:
-        return InvalidLine(line_number, f"not an ArticleSummary ({exc.error_count()} errors)")
+        return classify(data)
+    except ValueError as reason:
+        return InvalidLine(line_number, str(reason).removeprefix("is "))
 
 
 def iter_result_lines(lines: Iterable[str | bytes]) -> Iterator[ResultLine]:

@@ -13,23 +13,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from summarizer.articles import read_article
 from summarizer.errors import InputError
+from summarizer.results import ErrorRecord, classify
 from summarizer.schemas import ArticleSummary
 
 __all__ = ["ErrorLine", "ResultSet", "load_article_texts", "load_results"]
 
 
-@dataclass(frozen=True)
-class ErrorLine:
-    """An item of a batch that ended as an error record instead of a summary."""
-
-    id: str
-    source: str
-    error: str
-    kind: str
+#: An item of a batch that ended as an error record instead of a summary.
+ErrorLine = ErrorRecord
 
 
 @dataclass
@@ -44,28 +37,11 @@ class ResultSet:
         self.errors.extend(other.errors)
 
 
-def _first_error(error: ValidationError) -> str:
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    return f"{where}: {first['msg']}"
-
-
 def _parse_item(data: object, origin: str) -> ArticleSummary | ErrorLine:
-    if not isinstance(data, dict):
-        raise InputError(origin, "is neither a summary nor an error record (not an object)")
-    if "provenance" in data and "article" in data:
-        try:
-            return ArticleSummary.model_validate(data)
-        except ValidationError as error:
-            raise InputError(origin, f"is not a valid summary ({_first_error(error)})") from None
-    if "error" in data and data.get("id") is not None:
-        return ErrorLine(
-            id=str(data["id"]),
-            source=str(data.get("source", "")),
-            error=str(data["error"]),
-            kind=str(data.get("kind", "")),
-        )
-    raise InputError(origin, "is neither a summary nor an error record")
+    try:
+        return classify(data)
+    except ValueError as reason:
+        raise InputError(origin, str(reason)) from None
 
 
 def _add(results: ResultSet, item: ArticleSummary | ErrorLine) -> None:
