@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,7 @@ class Summarizer:
     Settings are those of `summarizer.config.Config` (pass `config=` or keyword arguments:
     `model`, `base_url`, `api_key`, `mode`, `strategy`, `max_tokens`, `max_reasks`,
     `context_tokens`, `recordings`, ...). `backend` may also be a ready `Backend`.
+    `on_progress` hears what a slow strategy is doing ("step 3 of 12"), for a CLI to show.
     """
 
     def __init__(
@@ -66,13 +68,16 @@ class Summarizer:
         config: Config | None = None,
         backend: str | Backend | None = None,
         retry: RetryPolicy | None = None,
+        on_progress: Callable[[str], None] | None = None,
         **settings: Any,
     ) -> None:
         ready = backend if not (backend is None or isinstance(backend, str)) else None
         named = backend if isinstance(backend, str) else None
         self.config = (config or Config()).with_options(backend=named, **settings)
-        self.backend: Backend = ready or create_backend(self.config, retry=retry)
-        self.pipeline = Pipeline(self.backend, self.config)
+        self.backend: Backend = ready or create_backend(
+            self.config, retry=retry, on_progress=on_progress
+        )
+        self.pipeline = Pipeline(self.backend, self.config, on_progress=on_progress)
 
     def summarize(
         self, source: Source, *, published: str | dt.date | None = None

@@ -22,13 +22,16 @@ from summarizer.articles import Article
 from summarizer.assemble import assemble
 from summarizer.chunking import Chunk, chunk_article
 from summarizer.config import Config
-from summarizer.errors import ConfigurationError
 from summarizer.extract.base import CallTally, ChunkResult, Strategy
 from summarizer.extract.merge import merge_drafts
 from summarizer.schemas import SCHEMA_VERSION, ArticleSummary, PromptStep, Provenance, Usage
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from summarizer.backends.base import Backend
+
+    ProgressHook = Callable[[str], None]  # hears "step k of n" and the like, for a CLI
 
 # Room kept for the system prompt, the schema and the chat template around the article.
 PROMPT_OVERHEAD_TOKENS = 3000
@@ -42,21 +45,26 @@ def _answered_at(stamps: list[int]) -> dt.datetime:
 
 
 def resolve_strategy(name: str, backend: Backend) -> str:
-    """`auto` is `decomposed` for an in-process model (one call at a time), else `single`.
-
-    (Until the decomposed strategy lands, `auto` is always `single`.)
-    """
+    """`auto` is `decomposed` for an in-process model (one call at a time), else `single`."""
     if name != "auto":
         return name
-    return "single"
+    return "single" if backend.capabilities.parallel_calls else "decomposed"
 
 
-def make_strategy(name: str, backend: Backend, config: Config, max_tokens: int) -> Strategy:
-    from summarizer.llm import Caller
-
+def make_strategy(
+    name: str,
+    backend: Backend,
+    config: Config,
+    max_tokens: int,
+    *,
+    on_progress: ProgressHook | None = None,
+) -> Strategy:
     if name == "decomposed":
-        raise ConfigurationError("the decomposed strategy is not available yet")
+        from summarizer.extract.decomposed import decomposed_strategy
+
+        return decomposed_strategy(backend, on_progress=on_progress)
     from summarizer.extract.single import SingleStrategy
+    from summarizer.llm import Caller
 
     return SingleStrategy(Caller(backend), config, max_tokens)
 
@@ -70,13 +78,14 @@ class Pipeline:
         config: Config | None = None,
         *,
         strategy: Strategy | None = None,
+        on_progress: ProgressHook | None = None,
     ) -> None:
         self.backend = backend
         self.config = config or Config()
         self.max_tokens = self.config.max_tokens or backend.default_max_tokens
         self.strategy = strategy or make_strategy(
             resolve_strategy(self.config.strategy, backend), backend, self.config,
-            self.max_tokens,
+            self.max_tokens, on_progress=on_progress,
         )  # fmt: skip
         self.prompts = self.strategy.prompts()
 

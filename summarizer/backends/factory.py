@@ -66,6 +66,7 @@ def create_backend(
     *,
     retry: RetryPolicy | None = None,
     notice: Callable[[str], None] = stderr_notice,
+    on_progress: Callable[[str], None] | None = None,
 ) -> Backend:
     """Build the backend `config` asks for; environment defaults fill what it leaves open."""
     config = config.with_env()
@@ -78,6 +79,7 @@ def create_backend(
             context_tokens=config.context_tokens,
             seed=config.seed,
             mode=parse_mode(config.mode),
+            on_progress=on_progress,
         )
         if config.backend is None:
             notice(LOCAL_NOTICE.format(model=backend.model))

@@ -50,6 +50,11 @@ def read_input(source: str, published: str | None) -> Article:
     return read_article(source, published=published)
 
 
+def progress_on_stderr(message: str) -> None:
+    """What a slow run is doing (loading the model, step k of n), one line at a time."""
+    typer.echo(f"summarizer: {message}", err=True)
+
+
 def summarize(
     source: Annotated[
         str, typer.Argument(help="An article file (metadata header optional) or - for stdin.")
@@ -94,6 +99,7 @@ def summarize(
             response_format=response_format,
             strategy=strategy,
             timeout=timeout,
+            on_progress=progress_on_stderr,
         ) as summarizer:
             result = summarizer.summarize(article)
     except ConfigurationError as error:
