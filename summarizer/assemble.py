@@ -1,8 +1,9 @@
-"""From a checked draft to public records: values normalized, evidence placed.
+"""From grounded records to public records: values normalized, evidence as grounding found it.
 
-`assemble` turns the records of a checked `Draft` into the `schemas` records (actor names
-canonical, money, counts and dates parsed by `summarizer.normalize`, evidence at its
-offsets in the whole article) and notes what it had to leave out.
+`assemble` turns what `grounding.ground` kept into the `schemas` records: actor names
+canonical, mechanisms by the guide's names, money, counts and dates parsed by
+`summarizer.normalize`, evidence and quote spans exactly as grounding located them (never
+searched again). It notes what it had to leave out (a date it cannot resolve).
 """
 
 from __future__ import annotations
@@ -13,16 +14,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from summarizer.articles import Article
-from summarizer.drafts import (
-    Draft,
-    DraftAid,
-    DraftAttribution,
-    DraftEvent,
-    DraftQuote,
-    DraftTransfer,
-)
-from summarizer.grounding.locate import QUOTE_FUZZY_THRESHOLD, locate
+from summarizer.drafts import DraftAid, DraftAttribution, DraftEvent, DraftQuote, DraftTransfer
+from summarizer.grounding.checks import Grounded
+from summarizer.grounding.locate import Located
 from summarizer.normalize import canonical_entity, parse_date, parse_money, parse_quantity
+from summarizer.normalize.entities import canonical_mechanism
 from summarizer.schemas import (
     AidFigure,
     Attribution,
@@ -38,9 +34,8 @@ from summarizer.schemas import (
 __all__ = ["Assembled", "assemble"]
 
 
-def _evidence_list(quotes: list[str], text: str) -> list[Evidence]:
-    located = (locate(quote, text) for quote in quotes)
-    unique = {(e.start, e.end): e for e in located if e is not None}
+def _evidence_list(located: tuple[Located, ...]) -> list[Evidence]:
+    unique = {(e.start, e.end): e.evidence for e in located}
     return [unique[span] for span in sorted(unique)]
 
 
@@ -74,7 +69,7 @@ class _Normalizer:
             )
         return resolved
 
-    def event(self, d: DraftEvent) -> Event:
+    def event(self, d: DraftEvent, located: tuple[Located, ...]) -> Event:
         return Event(
             kind=d.kind,
             date=self.date("event", d.date, d),
@@ -88,10 +83,10 @@ class _Normalizer:
             injured=parse_quantity(d.injured) if d.injured else None,
             description=d.description,
             attribution=_attribution(d.attribution),
-            evidence=_evidence_list(d.evidence, self.text),
+            evidence=_evidence_list(located),
         )
 
-    def aid(self, d: DraftAid) -> AidFigure:
+    def aid(self, d: DraftAid, located: tuple[Located, ...]) -> AidFigure:
         return AidFigure(
             donor=_actor(d.donor) or d.donor,
             recipient=_actor(d.recipient) or d.recipient,
@@ -99,15 +94,15 @@ class _Normalizer:
             aid_type=d.aid_type,
             stage=d.stage,
             scope=d.scope,
-            mechanism=d.mechanism or None,
+            mechanism=canonical_mechanism(d.mechanism) if d.mechanism else None,
             items=d.items,
             date=self.date("aid", d.date, d),
             description=d.description,
             attribution=_attribution(d.attribution),
-            evidence=_evidence_list(d.evidence, self.text),
+            evidence=_evidence_list(located),
         )
 
-    def transfer(self, d: DraftTransfer) -> WeaponsTransfer:
+    def transfer(self, d: DraftTransfer, located: tuple[Located, ...]) -> WeaponsTransfer:
         return WeaponsTransfer(
             supplier=_actor(d.supplier) or d.supplier,
             recipient=_actor(d.recipient) or d.recipient,
@@ -120,15 +115,11 @@ class _Normalizer:
             date=self.date("transfer", d.date, d),
             description=d.description,
             attribution=_attribution(d.attribution),
-            evidence=_evidence_list(d.evidence, self.text),
+            evidence=_evidence_list(located),
         )
 
-    def quote(self, d: DraftQuote) -> Quote | None:
-        span = locate(d.text, self.text, threshold=QUOTE_FUZZY_THRESHOLD)
-        if span is None:  # found in its part, but not in the whole article's text
-            reason = "quote text not found in the whole article; dropped"
-            self.notes.append(Rejection(kind="quote", reason=reason, raw=d.model_dump_json()))
-            return None
+    def quote(self, d: DraftQuote, located: tuple[Located, ...]) -> Quote:
+        span = located[0].evidence
         return Quote(
             speaker=d.speaker,
             speaker_role=d.speaker_role or None,
@@ -154,14 +145,24 @@ class Assembled:
     notes: list[Rejection] = field(default_factory=list)
 
 
-def assemble(article: Article, draft: Draft) -> Assembled:
-    """The public records of a checked draft of `article`."""
+def assemble(article: Article, grounded: Grounded) -> Assembled:
+    """The public records of what grounding kept of a draft of `article`."""
     normalizer = _Normalizer(article)
-    quotes = [normalizer.quote(q) for q in draft.quotes]
+    events, aid, transfers, quotes = [], [], [], []
+    for item in grounded.records:
+        record, located = item.record, item.evidence
+        if isinstance(record, DraftEvent):
+            events.append(normalizer.event(record, located))
+        elif isinstance(record, DraftAid):
+            aid.append(normalizer.aid(record, located))
+        elif isinstance(record, DraftTransfer):
+            transfers.append(normalizer.transfer(record, located))
+        else:
+            quotes.append(normalizer.quote(record, located))
     return Assembled(
-        events=_unique([normalizer.event(e) for e in draft.events]),
-        aid=_unique([normalizer.aid(a) for a in draft.aid]),
-        transfers=_unique([normalizer.transfer(t) for t in draft.transfers]),
-        quotes=_unique([q for q in quotes if q is not None]),
+        events=_unique(events),
+        aid=_unique(aid),
+        transfers=_unique(transfers),
+        quotes=_unique(quotes),
         notes=normalizer.notes,
     )

@@ -208,11 +208,14 @@ class Usage(_Strict):
 
 
 class Rejection(_Strict):
-    """A record the model returned that failed validation and was dropped."""
+    """Something the model returned that failed validation: a record (dropped), one field
+    of a kept record (`field` set: nulled, or an evidence quote dropped), a summary
+    sentence (kind "summary", dropped) or the output as a whole (kind "output")."""
 
-    kind: RecordKind | Literal["output"]
+    kind: RecordKind | Literal["output", "summary"]
     reason: str
     raw: str
+    field: str | None = None
 
 
 class PromptStep(_Strict):

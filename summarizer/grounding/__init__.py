@@ -2,18 +2,25 @@
 
 - `locate`: where a quote stands in the article and by which match tier (exact, folded,
   fuzzy);
-- `checks`: the support rules, one place (docs/grounding.md);
+- `context`: the article a draft is checked against (window, paragraphs, title);
+- `checks`: the support rules, one place (docs/grounding.md), and `ground`;
 - `scope`: the check run by the `Draft` validator while instructor re-asks.
 """
 
 from summarizer.grounding.checks import (
+    RULES,
+    Grounded,
+    GroundedRecord,
     Problem,
+    Rule,
     check_draft,
+    ground,
     name_in_article,
     number_in_article,
     partition_draft,
     record_problems,
 )
+from summarizer.grounding.context import GroundingScope
 from summarizer.grounding.locate import (
     FUZZY_THRESHOLD,
     QUOTE_FUZZY_THRESHOLD,
@@ -23,18 +30,23 @@ from summarizer.grounding.locate import (
     find,
     locate,
 )
-from summarizer.grounding.scope import GroundingScope, grounded_in
+from summarizer.grounding.scope import grounded_in
 
 __all__ = [
     "FUZZY_THRESHOLD",
     "QUOTE_FUZZY_THRESHOLD",
+    "RULES",
+    "Grounded",
+    "GroundedRecord",
     "GroundingScope",
     "Located",
     "MatchTier",
     "Problem",
+    "Rule",
     "check_draft",
     "clean_quote",
     "find",
+    "ground",
     "grounded_in",
     "locate",
     "name_in_article",

@@ -10,20 +10,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from summarizer.drafts import Draft, validated_by
 from summarizer.grounding.checks import check_draft
+from summarizer.grounding.context import GroundingScope
 
 __all__ = ["GroundingScope", "grounded_in"]
-
-
-@dataclass(frozen=True)
-class GroundingScope:
-    """The article a draft is checked against while instructor validates it."""
-
-    text: str
-    published: str | None = None
 
 
 @contextlib.contextmanager
@@ -31,7 +23,7 @@ def grounded_in(scope: GroundingScope) -> Iterator[None]:
     """Validate drafts against `scope` inside this block (strict: failures are re-asked)."""
 
     def check(draft: Draft) -> list[str]:
-        problems = check_draft(draft, scope.text, published=scope.published)
+        problems = check_draft(draft, scope)
         return [f"{p.path}: {p.reason}" for p in problems]
 
     with validated_by(check):

@@ -15,7 +15,14 @@ from importlib import resources
 
 from summarizer.text.fold import fold_chars
 
-__all__ = ["canonical_entity", "entity_names", "same_entity"]
+__all__ = [
+    "body_forms",
+    "canonical_entity",
+    "canonical_mechanism",
+    "entity_names",
+    "mechanism_forms",
+    "same_entity",
+]
 
 
 @dataclass(frozen=True)
@@ -104,3 +111,67 @@ def same_entity(a: str, b: str, *, actor: bool = False) -> bool:
     return _entity_key(canonical_entity(a, actor=actor)) == _entity_key(
         canonical_entity(b, actor=actor)
     )
+
+
+# --- mechanisms and bodies: names with the textual forms that stand for them -------------
+
+
+@functools.cache
+def _forms_table(file: str, section: str) -> dict[str, tuple[str, ...]]:
+    """canonical name -> its textual forms, from `data/<file>`."""
+    raw = resources.files("summarizer").joinpath(f"data/{file}").read_text("utf-8")
+    entries: dict[str, list[str] | dict[str, list[str]]] = json.loads(raw)[section]
+    return {
+        canonical: (canonical, *(forms["forms"] if isinstance(forms, dict) else forms))
+        for canonical, forms in entries.items()
+    }
+
+
+@functools.cache
+def _bodies_of() -> dict[str, tuple[str, ...]]:
+    """state -> the bodies that stand for it in actor fields (`of` in data/bodies.json)."""
+    raw = resources.files("summarizer").joinpath("data/bodies.json").read_text("utf-8")
+    found: dict[str, list[str]] = {}
+    for body, entry in json.loads(raw)["bodies"].items():
+        if entry.get("of"):
+            found.setdefault(canonical_entity(entry["of"]), []).append(body)
+    return {state: tuple(bodies) for state, bodies in found.items()}
+
+
+@functools.cache
+def _form_index(file: str, section: str) -> dict[str, str]:
+    """key of a form -> canonical name; a form claimed by two names is a data error."""
+    index: dict[str, str] = {}
+    for canonical, forms in _forms_table(file, section).items():
+        for form in forms:
+            owner = index.setdefault(_entity_key(form), canonical)
+            if owner != canonical:
+                raise ValueError(f"{file}: {form!r} belongs to both {owner!r} and {canonical!r}")
+    return index
+
+
+def canonical_mechanism(text: str) -> str:
+    """The guide's name for an aid mechanism ("drawdown" -> "Presidential Drawdown Authority",
+    "Foreign Military Financing" -> "FMF"); unknown mechanisms come back stripped."""
+    stripped = text.strip()
+    return _form_index("mechanisms.json", "mechanisms").get(_entity_key(stripped), stripped)
+
+
+def mechanism_forms(text: str) -> set[str]:
+    """Every textual form that names this mechanism in an article (itself included)."""
+    canonical = canonical_mechanism(text)
+    return {text.strip(), *_forms_table("mechanisms.json", "mechanisms").get(canonical, ())}
+
+
+def body_forms(name: str, *, actor: bool = False) -> set[str]:
+    """Every textual form of a body ("Council of the European Union": "the Council", ...);
+    for an actor, also the forms of the bodies that stand for it ("United States": "DoD",
+    "White House", ...)."""
+    stripped = name.strip()
+    table = _forms_table("bodies.json", "bodies")
+    canonical = _form_index("bodies.json", "bodies").get(_entity_key(stripped))
+    forms = {stripped, *table.get(canonical, ())} if canonical else {stripped}
+    if actor:
+        for body in _bodies_of().get(canonical_entity(stripped, actor=True), ()):
+            forms.update(table[body])
+    return forms
