@@ -47,7 +47,7 @@ def answer(**overrides: Any) -> str:
                 "target": None,
                 "location": None,
                 "country": "Ukraine",
-                "weapons": ["ballistic missiles"],
+                "weapons": ["missiles"],
                 "munitions": "at least one",
                 "killed": None,
                 "injured": None,

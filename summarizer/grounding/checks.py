@@ -39,6 +39,7 @@ from summarizer.drafts import (
     DraftRecord,
     DraftTransfer,
 )
+from summarizer.grounding.anywhere import anywhere_failures, name_in_article, number_in_article
 from summarizer.grounding.context import (
     GroundingScope,
     actor_context,
@@ -322,6 +323,8 @@ def _verdict(record: DraftRecord, scope: GroundingScope) -> _Verdict:
     if isinstance(record, DraftQuote):
         found = scope.find(record.text, threshold=QUOTE_FUZZY_THRESHOLD)
         if found is None:
+            for name, reason in anywhere_failures(record, scope.text, scope.published):
+                verdict.failures.append(_Failure(name, reason, key=True))
             reason = f"{record.text[:80]!r} is not a verbatim quote from the article"
             verdict.failures.append(_Failure("text", reason, key=True))
             return verdict
@@ -338,6 +341,10 @@ def _verdict(record: DraftRecord, scope: GroundingScope) -> _Verdict:
                 verdict.failures.append(_Failure(f"evidence[{i}]", reason, key=False))
             elif all(located.evidence != e.evidence for e in verdict.evidence):
                 verdict.evidence.append(located)
+        if not verdict.evidence:
+            # Nothing to be local to: say which names and numbers the article lacks at all.
+            for name, reason in anywhere_failures(record, scope.text, scope.published):
+                verdict.failures.append(_Failure(name, reason, key=True))
     if not verdict.evidence:
         return verdict
     evidence = [e.evidence.quote for e in verdict.evidence]
@@ -354,10 +361,7 @@ def _verdict(record: DraftRecord, scope: GroundingScope) -> _Verdict:
 
 def record_problems(record: DraftRecord, path: str, scope: GroundingScope | str) -> list[str]:
     """Every reason one draft record is not supported, as "<path>.<field>: reason"."""
-    return [
-        f"{path}.{f.field}: {f.reason}" if f.field else f"{path}: {f.reason}"
-        for f in _verdict(record, _as_scope(scope)).failures
-    ]
+    return [f"{path}.{_reason(f)}" for f in _verdict(record, _as_scope(scope)).failures]
 
 
 # --- the summary -----------------------------------------------------------------------------
@@ -454,24 +458,55 @@ def _as_scope(scope: GroundingScope | str, published: str | None = None) -> Grou
     return scope if isinstance(scope, GroundingScope) else GroundingScope(scope, published)
 
 
+def _article_wide(record: DraftRecord, scope: GroundingScope) -> list[_Failure]:
+    """Stage one: evidence that cannot be found, names and numbers the article lacks."""
+    failures: list[_Failure] = []
+    if isinstance(record, DraftQuote):
+        found = scope.find(record.text, threshold=QUOTE_FUZZY_THRESHOLD)
+        failures = [_Failure(*f, key=True) for f in anywhere_failures(record, scope.text)]
+        if found is None:
+            reason = f"{record.text[:80]!r} is not a verbatim quote from the article"
+            failures.append(_Failure("text", reason, key=True))
+        return failures
+    if not record.evidence:
+        reason = "is empty; quote at least one sentence from the article"
+        failures.append(_Failure("evidence", reason, key=True))
+    for i, quote in enumerate(record.evidence):
+        if scope.find(quote) is None:
+            what = "an instruction, not a report" if scope.is_instruction(quote) else None
+            reason = f"{quote[:80]!r} is " + (what or "not in the article")
+            failures.append(_Failure(f"evidence[{i}]", reason, key=False))
+    failures.extend(
+        _Failure(*f, key=True) for f in anywhere_failures(record, scope.text, scope.published)
+    )
+    return failures
+
+
 def check_draft(
     draft: Draft, scope: GroundingScope | str, *, published: str | None = None
 ) -> list[Problem]:
-    """Every problem of every record of `draft` and of its summary, in order."""
+    """The problems the `Draft` validator re-asks, in three stages, each reported only when
+    the stages before it pass for the whole draft: (1) evidence that cannot be found and
+    names or numbers the article lacks at all; (2) fields not supported where the rule
+    says (evidence-local); (3) summary sentences. A model fixes one kind of thing at a
+    time, and stage one's messages are the ones the recorded fixtures were made with."""
     scope = _as_scope(scope, published)
-    problems: list[Problem] = []
-    for kind, index, record in draft.records():
-        path = f"{RECORD_FIELDS[kind]}[{index}]"
-        for failure in _verdict(record, scope).failures:
-            problems.append(Problem(kind, index, path, _reason(failure)))
-    for index, (sentence, reasons) in enumerate(summary_problems(draft.summary, scope)):
-        reason = f"sentence {sentence[:80]!r} " + "; ".join(reasons)
-        problems.append(Problem("summary", index, "summary", reason))
-    return problems
+    for stage in (_article_wide, lambda record, scope: _verdict(record, scope).failures):
+        problems = [
+            Problem(kind, index, f"{RECORD_FIELDS[kind]}[{index}]", _reason(failure))
+            for kind, index, record in draft.records()
+            for failure in stage(record, scope)
+        ]
+        if problems:
+            return problems
+    return [
+        Problem("summary", index, "summary", f"sentence {sentence[:80]!r} " + "; ".join(reasons))
+        for index, (sentence, reasons) in enumerate(summary_problems(draft.summary, scope))
+    ]
 
 
 def _reason(failure: _Failure) -> str:
-    return f"{failure.field}: {failure.reason}" if failure.field else failure.reason
+    return f"{failure.field} {failure.reason}" if failure.field else failure.reason
 
 
 def _nulled(record: DraftRecord, failures: list[_Failure]) -> DraftRecord:
@@ -519,7 +554,7 @@ def ground(draft: Draft, scope: GroundingScope | str, *, published: str | None =
                 Rejection(
                     kind=kind,
                     field=failure.field,
-                    reason=f"{path}.{failure.field}: {failure.reason}; {dropped}",
+                    reason=f"{path}.{_reason(failure)}; {dropped}",
                     raw=raw,
                 )
             )
@@ -543,16 +578,3 @@ def partition_draft(
             )
         by_field[RECORD_FIELDS[item.kind]].append(record)
     return draft.model_copy(update={"summary": grounded.summary, **by_field}), grounded.rejected
-
-
-# --- small checks, for callers that have one value ------------------------------------------
-
-
-def name_in_article(name: str, text: str, *, actor: bool = False) -> bool:
-    """A name occurs anywhere in `text` (the article-wide form of the name rule)."""
-    return name_supported(name, [text], "actor" if actor else "name")
-
-
-def number_in_article(value_text: str, text: str) -> bool:
-    """A count or amount occurs anywhere in `text` (the article-wide number rule)."""
-    return number_supported(value_text, [text])
