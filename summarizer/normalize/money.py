@@ -17,7 +17,6 @@ from summarizer.normalize.qualifiers import (
     postfix_qualifier_at_end,
     postfix_qualifier_at_start,
     prefix_qualifier,
-    vague_magnitude_value,
 )
 from summarizer.schemas import Money
 
@@ -79,8 +78,9 @@ _CURRENCY_WORDS: Final[tuple[tuple[str, str], ...]] = (
     (r"swiss\s+francs?", "CHF"),
     (r"(?:polish\s+)?zlot(?:y|ys|ies)", "PLN"),
     (r"(?:swedish\s+)?kronor|swedish\s+krona", "SEK"),
-    (r"norwegian\s+kron(?:e|er)", "NOK"),
     (r"danish\s+kron(?:e|er)", "DKK"),
+    # Bare "kroner"/"krone" is read as Norwegian (annotation guide, decisions log).
+    (r"(?:norwegian\s+)?kron(?:e|er)", "NOK"),
     (r"(?:saudi\s+)?riyals?", "SAR"),
     (r"(?:uae\s+|emirati\s+)?dirhams?", "AED"),
     (r"(?:turkish\s+)?liras?", "TRY"),
@@ -236,13 +236,8 @@ def _parse_money(text: str) -> Money:
     match = _first_amount(cleaned)
     vague = VAGUE_MAGNITUDE.search(cleaned)
     if vague is not None and (match is None or vague.start() < match.start()):
-        # "hundreds of millions of dollars": a floor, flagged as vague.
-        return Money(
-            text=text,
-            amount=to_float(vague_magnitude_value(vague)),
-            currency=_currency_anywhere(cleaned),
-            qualifier="vague",
-        )
+        # "hundreds of millions of dollars": vague, with no amount (annotation guide 4.3).
+        return Money(text=text, currency=_currency_anywhere(cleaned), qualifier="vague")
     if match is None:
         return Money(text=text, currency=_currency_anywhere(cleaned), qualifier="vague")
     first = _read_amount(match, "1")

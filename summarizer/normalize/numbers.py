@@ -151,7 +151,9 @@ def _read_number_words(words: list[str]) -> tuple[Decimal | None, int]:
                 index + 1 < len(words)
                 and words[index] == "and"
                 and number.last in ("hundred", "scale")
-                and any(words[index + 1] in table for table in (_UNITS, _TEENS, _TENS))
+                and any(
+                    words[index + 1].split("-")[0] in table for table in (_UNITS, _TEENS, _TENS)
+                )
             ):
                 index += 1
                 continue

@@ -6,10 +6,8 @@ Shared by money and counts; the table of wordings is docs/annotation-guide.md 4.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from typing import Final
 
-from summarizer.normalize.numbers import scale_value
 from summarizer.schemas import Qualifier
 
 _PREFIX_QUALIFIERS: Final[tuple[tuple[str, Qualifier], ...]] = (
@@ -104,18 +102,8 @@ def combine_qualifiers(qualifiers: list[Qualifier]) -> Qualifier:
     return "range" if non_exact == {"range"} else "approximately"
 
 
-# Vague words that name a magnitude: their value is the smallest number they can mean.
-_VAGUE_PLURALS: Final = {
-    "tens": 10,
-    "dozens": 12,
-    "scores": 20,
-    "hundreds": 100,
-    "thousands": 1000,
-    "millions": 10**6,
-    "billions": 10**9,
-    "trillions": 10**12,
-}
-_VAGUE_OUTER: Final = {"thousands": 1000, "millions": 10**6, "billions": 10**9, "trillions": 10**12}
+# Vague words that name a magnitude ("dozens", "hundreds of thousands"): qualifier vague and
+# no value (annotation guide 4.3).
 _FEW_WORDS: Final = r"several|a\s+few|a\s+couple\s+of|a\s+couple|multiple|some|many|a\s+number\s+of"
 VAGUE_MAGNITUDE: Final = re.compile(
     rf"(?<![\w])(?:(?:{_FEW_WORDS})\s+(?P<scale>dozen|hundred|thousand|million|billion|trillion)s?"
@@ -123,15 +111,3 @@ VAGUE_MAGNITUDE: Final = re.compile(
     r"(?:\s+of\s+(?P<outer>thousands|millions|billions|trillions))?)(?![\w])",
     re.IGNORECASE,
 )
-
-
-def vague_magnitude_value(match: re.Match[str]) -> Decimal:
-    scale = match.group("scale")
-    if scale:
-        return Decimal(2) * (Decimal(12) if scale.lower() == "dozen" else scale_value(scale))
-    plural = match.group("plural").lower()
-    value = Decimal(2) * _VAGUE_PLURALS[plural]
-    outer = match.group("outer")
-    if outer:
-        value *= _VAGUE_OUTER[outer.lower()]
-    return value

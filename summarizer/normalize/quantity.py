@@ -28,7 +28,6 @@ from summarizer.normalize.qualifiers import (
     postfix_qualifier_at_end,
     postfix_qualifier_at_start,
     prefix_qualifier,
-    vague_magnitude_value,
 )
 from summarizer.schemas import Qualifier, Quantity
 
@@ -159,7 +158,8 @@ def _parse_count_part(text: str) -> _Count:
     number = _find_count_number(text)
     vague = VAGUE_MAGNITUDE.search(text)
     if vague is not None and (number is None or vague.start() < number.start()):
-        return _Count(vague_magnitude_value(vague), None, _clean_unit(text[vague.end() :]), "vague")
+        # "dozens", "hundreds": vague, with no value (annotation guide 4.3).
+        return _Count(None, None, _clean_unit(text[vague.end() :]), "vague")
     if number is None:
         return _parse_wordy_count(text)
     value = to_decimal(number.group("num"))

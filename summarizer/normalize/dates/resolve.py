@@ -5,9 +5,11 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import functools
+import json
 import re
 from collections.abc import Callable
 from decimal import Decimal
+from importlib import resources
 from typing import Final
 
 from dateparser.date import DateDataParser
@@ -25,6 +27,7 @@ _MAX_YEAR: Final = 2199
 _FUTURE_WINDOW_DAYS: Final = 31
 _RECENT_DAYS: Final = 7
 _RECENT_WEEKS_DAYS: Final = 28
+_RECENT_MONTHS: Final = 3
 _PRECISION_ORDER: Final[tuple[Precision, ...]] = ("day", "week", "month", "quarter", "year")
 # Stands in for `published` when there is none: dateparser then never reads the clock, and
 # only results from text that names its year are kept.
@@ -197,6 +200,9 @@ def _relative_phrase(s: str, text: str, anchor: dt.date) -> DateRef | None:
         "recent weeks": lambda: _ref(
             text, anchor - dt.timedelta(days=_RECENT_WEEKS_DAYS), anchor, "month"
         ),
+        "recent months": lambda: _ref(
+            text, _add_months(anchor, -_RECENT_MONTHS), anchor, "quarter"
+        ),
         "the day before yesterday": lambda: _day_ref(text, anchor - 2 * one_day),
     }
     if s in simple:
@@ -231,6 +237,11 @@ _ROLLING: Final = re.compile(
 )
 
 
+_UNIT_PRECISION: Final[dict[str, Precision]] = {
+    "day": "day", "week": "week", "month": "month", "year": "year",
+}  # fmt: skip
+
+
 def _rolling_window(s: str, text: str, anchor: dt.date) -> DateRef | None:
     """ "the past seven weeks", "the next year": a window ending or starting at `anchor`."""
     match = _ROLLING.match(words_to_digits(s))
@@ -257,6 +268,9 @@ def _rolling_window(s: str, text: str, anchor: dt.date) -> DateRef | None:
         days = {"day": 1, "week": 7, "month": 30, "year": 365}[unit]
         other = anchor + dt.timedelta(days=sign * int(count * days))
     start, end = (anchor, other) if forward else (other, anchor)
+    if count_text is not None and count_text[0].isdigit():
+        # "the last two days" is two days at day precision, "the past seven weeks" weeks.
+        return _ref(text, start, end, _UNIT_PRECISION[unit])
     return _window(text, start, end)
 
 
@@ -510,7 +524,7 @@ _MONTH_NAME_ANYWHERE: Final = re.compile(rf"(?<![a-z]){_month('m')}(?![a-z])")
 
 _LEADING_WORDS: Final = re.compile(
     r"^(?:on|in|during|at|by|as\s+of|around|circa|about|approximately|sometime\s+in"
-    r"|some\s+time\s+in|over|within|for|until|till|through|starting|beginning\s+on)\s+"
+    r"|some\s+time\s+in|over|within|for|until|till|through|starting|beginning\s+on|just)\s+"
 )
 _SINCE: Final = re.compile(r"^(?:ever\s+)?since\s+(?P<inner>.+)$")
 _RANGE_WORDS: Final = (
@@ -536,6 +550,7 @@ _MAX_DATE_CHARS: Final = 200
 def _normalize_date_text(text: str) -> str:
     s = clean(text).lower().strip(" ,;:()\"'")
     s = re.sub(r"'s$", "", s)  # "Tuesday's strike" -> "tuesday"
+    s = re.sub(r"\s+alone$", "", s)  # "this week alone"
     s = s.rstrip(" ,;:")
     while True:
         stripped = _LEADING_WORDS.sub("", s)
@@ -610,13 +625,63 @@ def parse_date(text: str, published: dt.date | None) -> DateRef | None:
         return None
 
 
+_ADMINISTRATION: Final = re.compile(
+    r"^(?:the\s+)?(?:(?:very\s+)?(?:beginning|start)\s+of\s+)?(?:the\s+|this\s+)?"
+    r"(?:(?P<name>[a-z]+)(?:-[a-z]+)?\s+)?administration$"
+)
+
+
+@functools.cache
+def _administrations() -> tuple[tuple[str, dt.date, dt.date], ...]:
+    raw = resources.files("summarizer").joinpath("data/administrations.json").read_text("utf-8")
+    return tuple(
+        (a["name"].casefold(), dt.date.fromisoformat(a["start"]), dt.date.fromisoformat(a["end"]))
+        for a in json.loads(raw)["administrations"]
+    )
+
+
+def _administration_start(s: str, anchor: dt.date | None) -> dt.date | None:
+    """ "the beginning of the Biden Administration" / "this Administration": inauguration day
+    (data/administrations.json; a name takes its latest term begun by `anchor`)."""
+    match = _ADMINISTRATION.match(s)
+    if match is None or anchor is None:
+        return None
+    name = match["name"]
+    terms = [
+        (start, end)
+        for who, start, end in _administrations()
+        if start <= anchor and (who == name if name and name != "this" else start <= anchor <= end)
+    ]
+    return max(terms)[0] if terms else None
+
+
+def _since_start(inner: str, text: str, anchor: dt.date | None) -> DateRef | None:
+    """The start of "since X": a date, an administration, or the first date named in a
+    clause ("since Russia launched its invasion ... on February 24", "since the conflict
+    began in September 2014")."""
+    start = _single(inner, text, anchor, allow_future=False)
+    if start is not None:
+        return start
+    inauguration = _administration_start(inner, anchor)
+    if inauguration is not None:
+        return _day_ref(text, inauguration)
+    for pattern in _EMBEDDED:
+        found = pattern.search(inner)
+        if found:
+            ref = _single(found.group(), text, anchor, allow_future=False)
+            if ref is not None:
+                return ref
+    year = re.search(r"(?<!\d)(?:1[89]|2[01])\d\d(?!\d)", inner)
+    return _year_ref(text, int(year.group())) if year else None
+
+
 def _parse_date(text: str, published: dt.date | None) -> DateRef | None:
     s = _normalize_date_text(text)
     if not s or len(s) > _MAX_DATE_CHARS:
         return None
     since = _SINCE.match(s)
     if since:
-        start = _single(since["inner"], text, published, allow_future=False)
+        start = _since_start(since["inner"], text, published)
         if start is None:
             return None
         if published is not None and published >= start.start:
