@@ -343,7 +343,7 @@ def cli(args: Sequence[str]) -> None:
 
 
 @contextmanager
-def _api_key() -> Iterator[None]:
+def api_key() -> Iterator[None]:
     """The SDK wants a key; the oracle ignores it (assembled here, never a real one)."""
     saved = os.environ.get("OPENAI_API_KEY")
     os.environ["OPENAI_API_KEY"] = "-".join(["sk", "oracle"])
@@ -371,7 +371,7 @@ def run_cli(
     """
     contexts: dict[str, int] = {}
     out_dir.mkdir(parents=True, exist_ok=True)
-    with _api_key():
+    with api_key():
         for path in sorted(gold_dir.glob("*.json")):
             args = [
                 "summarize", str(articles_dir / f"{path.stem}.txt"), "--backend", "openai",

@@ -98,7 +98,7 @@ MONEY_CASES: list[tuple[str, float | None, float | None, str | None, str]] = [
     ("an additional $275 million", 275 * M, None, "USD", "exact"),
     ("$125m", 125 * M, None, "USD", "exact"),
     ("$1.5 trillion", 1.5e12, None, "USD", "exact"),
-    ("hundreds of millions of dollars", 200 * M, None, "USD", "vague"),
+    ("hundreds of millions of dollars", None, None, "USD", "vague"),
     # currencies and forms
     ("US$1.2 billion", 1.2 * B, None, "USD", "exact"),
     ("USD 300 million", 300 * M, None, "USD", "exact"),
@@ -124,8 +124,8 @@ MONEY_CASES: list[tuple[str, float | None, float | None, str | None, str]] = [
     ("$1-2 billion", 1 * B, 2 * B, "USD", "range"),
     ("$300 to $400 million", 300 * M, 400 * M, "USD", "range"),
     ("$50 million or more", 50 * M, None, "USD", "at_least"),
-    ("tens of millions of pounds", 20 * M, None, "GBP", "vague"),
-    ("several billion dollars", 2 * B, None, "USD", "vague"),
+    ("tens of millions of pounds", None, None, "GBP", "vague"),
+    ("several billion dollars", None, None, "USD", "vague"),
     # the second figure has a scale, but the first is too large to borrow it
     ("between $500,000 and $2 million", 500_000, 2 * M, "USD", "range"),
     # two amounts that are not a range: the first one
@@ -169,9 +169,9 @@ QUANTITY_CASES: list[tuple[str, float | None, float | None, str | None, str]] = 
     ("at least one of those missiles", 1, None, "missiles", "at_least"),  # 000
     ("several ballistic missiles", None, None, "ballistic missiles", "vague"),  # 000
     ("multiple others", None, None, None, "vague"),  # 000
-    ("dozens of Ukrainian civilians", 24, None, "Ukrainian civilians", "vague"),  # 000
-    ("hundreds more", 200, None, None, "vague"),  # 000
-    ("several [dozen] ballistic missiles", 24, None, "ballistic missiles", "vague"),  # 012
+    ("dozens of Ukrainian civilians", None, None, "Ukrainian civilians", "vague"),  # 000
+    ("hundreds more", None, None, None, "vague"),  # 000
+    ("several [dozen] ballistic missiles", None, None, "ballistic missiles", "vague"),  # 012
     (
         "multiple North Korean ballistic missiles",
         None,
@@ -216,11 +216,11 @@ QUANTITY_CASES: list[tuple[str, float | None, float | None, str | None, str]] = 
         "M1152A1 High Mobility Multipurpose Wheeled Vehicles (HMMWV)",
         "exact",
     ),  # 009
-    ("dozens of Russian military personnel", 24, None, "Russian military personnel", "vague"),
+    ("dozens of Russian military personnel", None, None, "Russian military personnel", "vague"),
     ("These five strategic air defense systems", 5, None, "strategic air defense systems", "exact"),
     (
         "hundreds of additional air defense interceptors",
-        200,
+        None,
         None,
         "air defense interceptors",
         "vague",
@@ -239,7 +239,7 @@ QUANTITY_CASES: list[tuple[str, float | None, float | None, str | None, str]] = 
     ("nearly two million people", 2_000_000, None, "people", "approximately"),  # 015
     (
         "hundreds of thousands of displaced persons",
-        200_000,
+        None,
         None,
         "displaced persons",
         "vague",
@@ -263,24 +263,24 @@ QUANTITY_CASES: list[tuple[str, float | None, float | None, str | None, str]] = 
     ("a one-way attack drone", 1, None, "one-way attack drone", "exact"),  # 022
     ("three locations", 3, None, "locations", "exact"),  # 022
     ("more than 50 people", 50, None, "people", "more_than"),  # 023
-    ("dozens more", 24, None, None, "vague"),  # 023
-    ("Thousands of civilians killed or wounded", 2000, None, "civilians", "vague"),  # 004
+    ("dozens more", None, None, None, "vague"),  # 023
+    ("Thousands of civilians killed or wounded", None, None, "civilians", "vague"),  # 004
     ("13 million Ukrainian civilians", 13_000_000, None, "Ukrainian civilians", "exact"),  # 004
     ("a multipurpose military aircraft", 1, None, "multipurpose military aircraft", "exact"),
     # the brief's list
-    ("dozens", 24, None, None, "vague"),
+    ("dozens", None, None, None, "vague"),
     ("at least one", 1, None, None, "at_least"),
     ("multiple", None, None, None, "vague"),
     ("two", 2, None, None, "exact"),
     ("a dozen", 12, None, None, "exact"),
-    ("hundreds of drones", 200, None, "drones", "vague"),
+    ("hundreds of drones", None, None, "drones", "vague"),
     ("122 missiles and 36 drones", 158, None, "missiles and drones", "exact"),
     ("nearly 40", 40, None, None, "approximately"),
     ("up to 10", 10, None, None, "up_to"),
     ("fewer than 20", 20, None, None, "less_than"),
     ("between 10 and 15", 10, 15, None, "range"),
     ("3-5", 3, 5, None, "range"),
-    ("thousands", 2000, None, None, "vague"),
+    ("thousands", None, None, None, "vague"),
     # qualifiers, ranges, number words
     ("1,000+ containers", 1000, None, "containers", "at_least"),
     ("50 people or more", 50, None, "people", "at_least"),
@@ -292,9 +292,9 @@ QUANTITY_CASES: list[tuple[str, float | None, float | None, str | None, str]] = 
     ("a couple of drones", 2, None, "drones", "approximately"),
     ("both missiles", 2, None, "missiles", "exact"),
     ("no casualties", 0, None, "casualties", "exact"),
-    ("tens of thousands of troops", 20_000, None, "troops", "vague"),
-    ("a few hundred", 200, None, None, "vague"),
-    ("scores of missiles", 40, None, "missiles", "vague"),
+    ("tens of thousands of troops", None, None, "troops", "vague"),
+    ("a few hundred", None, None, None, "vague"),
+    ("scores of missiles", None, None, "missiles", "vague"),
     ("some of these attacks", None, None, "attacks", "vague"),
     ("two and a half years", 2.5, None, "years", "exact"),
     ("one hundred and twenty drones", 120, None, "drones", "exact"),
@@ -310,7 +310,7 @@ QUANTITY_CASES: list[tuple[str, float | None, float | None, str | None, str]] = 
         "exact",
     ),
     ("10-15 missiles and 3 drones", 13, 18, "missiles and drones", "range"),
-    ("122 missiles and dozens of drones", 146, None, "missiles and drones", "vague"),
+    ("122 missiles and dozens of drones", None, None, "missiles and drones", "vague"),
     # a longer phrase: the count and its noun, not the dates
     (
         "Russia fired some 500 missiles and drones from Dec. 29 to Jan. 2",
@@ -390,7 +390,8 @@ DATE_CASES: list[tuple[str, dt.date | None, dt.date, dt.date | None, str]] = [
     # 016 / 017
     ("since October 7", P016, D(2023, 10, 7), P016, "day"),
     ("Since October 21", P017, D(2023, 10, 21), P017, "day"),
-    ("Over the past seven weeks", P017, D(2023, 10, 10), P017, "quarter"),
+    ("in recent months", P017, D(2023, 8, 28), P017, "quarter"),
+    ("Over the past seven weeks", P017, D(2023, 10, 10), P017, "week"),  # a window of weeks
     ("in the coming days", P017, P017, D(2023, 12, 5), "week"),
     # 018 (published Monday 2023-10-23)
     ("Monday 23 October", P018, D(2023, 10, 23), None, "day"),
@@ -485,7 +486,8 @@ def test_parse_date(
         "two",
         "1 p.m.",
         "recently",
-        "in recent months",
+        "for months",
+        "in the coming months",
         "around the New Year's holiday",
         "3000",
         "Feb. 30",

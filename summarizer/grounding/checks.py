@@ -263,14 +263,13 @@ def name_supported(
 def number_supported(value_text: str, texts: list[str]) -> bool:
     """A count or amount occurs in `texts`: as written, or each of its numbers as a count
     (not a day of a month); a figure without digits ("dozens") by its words."""
+    numbers = all_numbers(value_text)
+    if numbers:  # as counts: "Dec. 30 missile" holds no 30 missiles
+        return numbers <= {n for t in texts for n in count_numbers(t)}
     phrase = tokens(value_text)
     token_texts = [tokens(t) for t in texts]
     if any(_phrase_in(phrase, t) for t in token_texts):
         return True
-    numbers = all_numbers(value_text)
-    if numbers:
-        available = {n for t in texts for n in count_numbers(t)}
-        return numbers <= available
     words = _content(phrase)
     return bool(words) and words <= {w for t in token_texts for w in t}
 
