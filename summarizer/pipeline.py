@@ -24,6 +24,7 @@ from summarizer.chunking import Chunk, chunk_article
 from summarizer.config import Config
 from summarizer.extract.base import CallTally, ChunkResult, Strategy
 from summarizer.extract.merge import merge_drafts
+from summarizer.grounding import GroundingScope, ground
 from summarizer.schemas import SCHEMA_VERSION, ArticleSummary, PromptStep, Provenance, Usage
 
 if TYPE_CHECKING:
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 
 # Room kept for the system prompt, the schema and the chat template around the article.
 PROMPT_OVERHEAD_TOKENS = 3000
+# The smallest chunk budget: a context too small for the prompt still gets chunks this big.
+MIN_PART_TOKENS = 64
 
 
 def _answered_at(stamps: list[int]) -> dt.datetime:
@@ -91,7 +94,7 @@ class Pipeline:
 
     def chunks(self, article: Article) -> list[Chunk]:
         budget = self.backend.context_tokens - self.max_tokens - PROMPT_OVERHEAD_TOKENS
-        return chunk_article(article.text, max(budget, 256), self.backend.count_tokens)
+        return chunk_article(article.text, max(budget, MIN_PART_TOKENS), self.backend.count_tokens)
 
     def run(self, article: Article) -> ArticleSummary:
         tally = CallTally()
@@ -120,11 +123,13 @@ class Pipeline:
         self, article: Article, results: list[ChunkResult], tally: CallTally
     ) -> ArticleSummary:
         draft = merge_drafts([r.draft for r in results])
-        records = assemble(article, draft)
+        # Grounded once, on the merged draft, against the whole article.
+        grounded = ground(draft, GroundingScope.of(article))
+        records = assemble(article, grounded)
         first = self.prompts[0]
         return ArticleSummary(
             article=article.meta,
-            summary=draft.summary.strip(),
+            summary=grounded.summary.strip(),
             events=records.events,
             aid=records.aid,
             transfers=records.transfers,
@@ -145,6 +150,10 @@ class Pipeline:
                     calls=tally.calls,
                 ),
                 attempts=tally.calls,
-                rejected=[r for result in results for r in result.rejected] + records.notes,
+                rejected=[
+                    *[r for result in results for r in result.rejected],
+                    *grounded.rejected,
+                    *records.notes,
+                ],
             ),
         )

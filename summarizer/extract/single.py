@@ -2,8 +2,9 @@
 
 For capable models. The `Draft` validator grounds every record in the chunk; instructor
 re-asks with those errors, at most `max_reasks` times. What still fails after the last
-re-ask is settled here: the last complete answer is read record by record and the records
-the chunk does not support are rejected (and listed), never silently dropped. Transport
+re-ask is settled here: the last complete answer is read record by record (malformed ones
+are listed); what the article does not support is rejected and listed once, by the
+pipeline's `grounding.ground` on the merged draft, never silently dropped. Transport
 faults arrive as a `TransportError`, truncated output as `TruncatedOutputError`.
 """
 
@@ -24,7 +25,7 @@ from summarizer.errors import (
     TruncatedOutputError,
 )
 from summarizer.extract.base import CallTally, ChunkResult, PromptRef
-from summarizer.grounding import GroundingScope, grounded_in, partition_draft
+from summarizer.grounding import GroundingScope, grounded_in
 from summarizer.http.recording import find_replay_miss
 from summarizer.llm import Caller, finish_reason
 from summarizer.prompting import build_messages, load_prompt
@@ -118,8 +119,7 @@ class SingleStrategy:
         }
 
     def _scope(self, article: Article, chunk: Chunk) -> GroundingScope:
-        published = article.meta.published.isoformat() if article.meta.published else None
-        return GroundingScope(text=chunk.text, published=published)
+        return GroundingScope.of(article, chunk)
 
     def extract(self, article: Article, chunk: Chunk, tally: CallTally) -> ChunkResult:
         request = self.request(article, chunk)
@@ -178,6 +178,6 @@ class SingleStrategy:
             draft, malformed = parse_leniently(answer_text(answers[-1]))
         except ExtractionError as failure:
             raise ExtractionError(f"{article.meta.id}: {failure}") from None
-        scope = self._scope(article, chunk)
-        kept, unsupported = partition_draft(draft, scope.text, published=scope.published)
-        return ChunkResult(kept, [*notes, *malformed, *unsupported])
+        # What the last answer still gets wrong is settled once, by the pipeline's `ground`
+        # on the merged draft, where a record's evidence from every chunk is seen together.
+        return ChunkResult(draft, [*notes, *malformed])

@@ -14,12 +14,17 @@ import json
 import re
 from dataclasses import dataclass
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from summarizer.chunking import paragraph_spans, sentence_spans
 from summarizer.grounding.locate import Located, find
 from summarizer.normalize.numbers import words_to_digits
 from summarizer.text.fold import fold_chars
 from summarizer.text.plural import singular
+
+if TYPE_CHECKING:
+    from summarizer.articles import Article
+    from summarizer.chunking import Chunk
 
 __all__ = [
     "GroundingScope",
@@ -44,6 +49,18 @@ class GroundingScope:
     title: str | None = None
     start: int = 0
     end: int | None = None
+
+    @classmethod
+    def of(cls, article: Article, chunk: Chunk | None = None) -> GroundingScope:
+        """The scope for `article`, or for one chunk of it (evidence must be in the chunk)."""
+        published = article.meta.published.isoformat() if article.meta.published else None
+        return cls(
+            text=article.text,
+            published=published,
+            title=article.meta.title,
+            start=chunk.start if chunk else 0,
+            end=chunk.end if chunk else None,
+        )
 
     def find(self, quote: str, *, threshold: float | None = None) -> Located | None:
         """`quote` in the scope's window, at whole-article offsets; never in an instruction."""

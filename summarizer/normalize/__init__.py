@@ -26,12 +26,9 @@ Qualifiers (money and counts), from the words next to the number:
   "between A and B", "A to B", "A-B" (and "A or B" for counts) -> range (value_max set);
   otherwise exact. A range's first figure borrows the second's scale ("$1-2 billion").
 
-Vague words: a vague count gets a value only when the word names a magnitude, and then
-the value is the smallest number the word can mean, with qualifier "vague":
-  "dozens", "several dozen", "a few dozen" -> 24; "scores" -> 40; "hundreds",
-  "several hundred" -> 200; "thousands" -> 2,000; "tens of thousands" -> 20,000;
-  "hundreds of thousands" -> 200,000; "millions" -> 2,000,000; the same for money
-  ("hundreds of millions of dollars" -> 200,000,000 USD, "tens of millions" -> 20,000,000).
+Vague words (annotation guide 4.3): "dozens", "several dozen", "scores", "hundreds",
+"thousands", "tens of thousands", "hundreds of millions of dollars" ... give qualifier
+"vague" and no value (money keeps its currency: "hundreds of millions of dollars" -> USD).
 Words that name no magnitude ("several", "multiple", "a few", "many", "some", "numerous",
 "a number of") give value None, qualifier "vague". "a couple of" -> 2 (approximately);
 "a pair of", "both" -> 2; "a"/"an"/"a single" before a noun -> 1; "no"/"none" -> 0.

@@ -17,20 +17,26 @@ The rules (docs/annotation-guide.md 4.2):
   * "early"/"mid"/"late" split a month into days 1-10, 11-20, 21-end and a year into
     Jan-Apr, May-Aug, Sep-Dec, at the month's or year's precision ("the beginning of" =
     early, "the end of" = late).
-  * "since X": start at X, end at `published`, precision of X.
+  * "since X": start at X, end at `published`, precision of X. X may be a clause that
+    dates itself ("since Russia launched its invasion on February 24", "since the conflict
+    began in September 2014": its first date) or an administration ("since the beginning
+    of the Biden Administration", "this Administration": inauguration day, from
+    `data/administrations.json`).
   * "from X to Y", "between X and Y", "X-Y": start of X to end of Y, the coarser precision.
   * "overnight": the night that ended on the morning of publication: start the day before
     `published`, end `published`, precision day.
   * "in recent days", "the past few days": the seven days up to `published` (precision
-    week); "in recent weeks": 28 days (month); "recently", "in recent months": None (too
-    vague to place). "the past/next N days|weeks|months|years" are windows of that length
-    ending/starting at `published`; "the coming days" is the next seven days.
+    week); "in recent weeks": 28 days (month); "in recent months": three months (quarter);
+    "recently", "for months": None (too vague to place). "the past/next N days|weeks|
+    months|years" are windows of that length ending/starting at `published`, at the
+    unit's precision ("the last two days": day); "the coming days" is the next seven days.
+    Fillers go: "this week alone" is "this week", "in just recent days" "in recent days".
   * "this/last/next week|month|quarter|year" are calendar units; "earlier this week|month|
     year" runs from the unit's start to `published` ("later this ..." from `published` to
     the unit's end). "this weekend"/"the weekend" is the latest Saturday-Sunday that began on
     or before `published` (precision week).
-  * Windows ("the past seven weeks", "the next year") take their precision from their
-    length: up to 1 day "day", 7 days "week", 31 "month", 92 "quarter", longer "year".
+  * Vague windows ("the past few weeks") take their precision from their length: up to
+    1 day "day", 7 days "week", 31 "month", 92 "quarter", longer "year".
   * "the 2nd" (a day of the month alone) is the latest such day on or before `published`.
   * Numeric dates follow dateparser's English default: "09/08/2022" is 8 September.
   * "Fiscal Year 2024"/"FY24": the U.S. federal fiscal year (1 Oct 2023 - 30 Sep 2024).
