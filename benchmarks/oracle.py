@@ -18,6 +18,7 @@ Run (the real CLI end to end, in one process: `summarizer summarize` per article
 
     python benchmarks/oracle.py                      # whole articles
     python benchmarks/oracle.py --split 3            # every article in >= 3 parts
+    python benchmarks/oracle.py --context-tokens 7170  # one small context for all
     python benchmarks/oracle.py --md                 # Markdown tables (docs/evaluation.md)
 """
 
@@ -361,13 +362,15 @@ def run_cli(
     out_dir: Path,
     *,
     split: int = 0,
+    context_tokens: int | None = None,
     gold_dir: Path = GOLD,
     articles_dir: Path = ARTICLES,
 ) -> dict[str, int]:
     """`summarizer summarize` on every gold article, through the oracle at `base_url`.
 
     With `split`, each article gets the largest --context-tokens that cuts it into at least
-    `split` parts; returns those, by article id.
+    `split` parts; with `context_tokens`, every article gets that one. Returns the
+    --context-tokens used, by article id.
     """
     contexts: dict[str, int] = {}
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -381,6 +384,9 @@ def run_cli(
             if split:
                 text = article_text(articles_dir / f"{path.stem}.txt")
                 contexts[path.stem] = split_context(text, split, MAX_TOKENS)
+            elif context_tokens is not None:
+                contexts[path.stem] = context_tokens
+            if path.stem in contexts:
                 args += ["--context-tokens", str(contexts[path.stem])]
             cli(args)
     return contexts
@@ -424,12 +430,13 @@ def _fmt(value: float | None) -> str:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", type=int, default=0, help="cut every article into >= N parts")
+    parser.add_argument("--context-tokens", type=int, help="one --context-tokens for every article")
     parser.add_argument("--md", action="store_true", help="the full Markdown report of eval")
     args = parser.parse_args(argv)
     script = gold_script()
     with tempfile.TemporaryDirectory() as tmp, serve(script) as base_url:
         pred = Path(tmp) / "pred"
-        contexts = run_cli(base_url, pred, split=args.split)
+        contexts = run_cli(base_url, pred, split=args.split, context_tokens=args.context_tokens)
         if args.md:
             print(evaluate_cli(pred, Path(tmp) / "eval.md", markdown=True))
         score = json.loads(evaluate_cli(pred, Path(tmp) / "eval.json", markdown=False))
@@ -437,7 +444,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     label = "whole articles"
     if contexts:
         low, high = min(contexts.values()), max(contexts.values())
-        label = f"split: --context-tokens {low}..{high}, every article in >= {fewest} parts"
+        span = str(low) if low == high else f"{low}..{high}"
+        label = f"split: --context-tokens {span}, every article in >= {fewest} parts"
     print(f"Oracle ceiling on fixtures/gold ({label}; {script.requests} model calls)\n")
     print(ceiling_table(score))
 
