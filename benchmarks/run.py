@@ -240,11 +240,17 @@ class InstantBackend:
 
     name = "openai"
     server: str | None = None
+    base_url: str | None = None
+    api_key: str | None = None
     context_tokens = 128_000
     default_max_tokens = 4096
 
     def __init__(self) -> None:
         import instructor
+
+        from summarizer.backends.base import Capabilities
+
+        self.capabilities = Capabilities()
 
         sys.path.insert(0, str(HERE))
         import fake_openai

@@ -21,6 +21,7 @@ from helpers.benchmark_server import load_fake_openai
 from openai.types.chat import ChatCompletion
 
 from summarizer.api import Summarizer
+from summarizer.backends.base import Capabilities
 from summarizer.errors import ConfigurationError
 from summarizer.runner.inputs import BatchItem, UsageError, expand_inputs, load_article
 from summarizer.runner.ratelimit import RateLimiter, TokenBucket
@@ -48,6 +49,9 @@ class ScriptedBackend:
 
     name = "openai"
     server: str | None = None
+    base_url: str | None = None
+    api_key: str | None = None
+    capabilities = Capabilities()
     context_tokens = 128_000
     default_max_tokens = 4096
     mode = instructor.Mode.JSON
