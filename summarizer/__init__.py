@@ -17,6 +17,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from summarizer._version import __version__ as __version__
+from summarizer.quiet import quiet_library_loggers
 
 if TYPE_CHECKING:  # what the lazy exports below resolve to, for type checkers
     from summarizer.api import Summarizer, asummarize, summarize
@@ -36,6 +37,8 @@ _EXPORTS = {
     "summarize_many": "summarizer.runner",
     "summarize_many_sync": "summarizer.runner",
 }
+
+quiet_library_loggers()  # no library log output unless the application configures logging
 
 __all__ = [
     "AidFigure",

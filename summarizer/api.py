@@ -1,8 +1,8 @@
 """The Python API: `summarize`, `asummarize` and `Summarizer`.
 
 `Summarizer` holds a configured backend (and its HTTP client or loaded model) for repeated
-use; the two functions build one for a single call. Sources are a path, raw text or an
-`Article`; a corpus-style file's metadata header is parsed.
+use; the two functions build one for a single call. Sources are a path (text, HTML or
+PDF), a URL, raw text or an `Article`; a corpus-style file's metadata header is parsed.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from summarizer.articles import Article, article_from_text, read_article
+from summarizer.articles import Article, article_from_text, fetch_article, is_url, read_article
 from summarizer.backends import Backend, create_backend
 from summarizer.config import Config
 from summarizer.http.retry import RetryPolicy
@@ -36,7 +36,7 @@ def _names_a_file(source: str) -> bool:
 
 
 def load_source(source: Source, *, published: str | dt.date | None = None) -> Article:
-    """An `Article` from a path, raw text or an `Article` (`published` overrides its date)."""
+    """An `Article` from a path, URL, raw text or `Article` (`published` overrides its date)."""
     if isinstance(source, Article):
         if published is None:
             return source
@@ -46,6 +46,8 @@ def load_source(source: Source, *, published: str | dt.date | None = None) -> Ar
         )
     if isinstance(source, Path) or _names_a_file(source):
         return read_article(source, published=published)
+    if is_url(source):
+        return fetch_article(source, published=published)
     digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:12]
     return article_from_text(source, article_id=f"text-{digest}", published=published)
 

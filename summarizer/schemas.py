@@ -198,6 +198,11 @@ class ArticleMeta(_Strict):
     url: str | None = None
     published: dt.date | None = None
     language: str | None = None
+    text: str | None = Field(
+        default=None,
+        description="The text evidence offsets refer to, when it is not a file's own text: "
+        "extracted from an HTML page, a PDF or a fetched URL.",
+    )
 
 
 class Usage(_Strict):

@@ -7,12 +7,12 @@ model SDK. Errors the user can act on print one line on stderr and exit non-zero
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated
 
 import typer
 
 from summarizer.cli import batch, consolidate, evaluate, export, store, summarize, view
+from summarizer.quiet import configure_cli_logging
 from summarizer.redaction import install_log_redaction
 
 app = typer.Typer(
@@ -26,16 +26,12 @@ app = typer.Typer(
 @app.callback()
 def configure(
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Log transport retries and re-asks.")
+        bool, typer.Option("--verbose", "-v", help="Log HTTP requests, retries and re-asks.")
     ] = False,
 ) -> None:
     """Typed, verifiable structured summaries of news about wars, aid and arms transfers."""
-    # instructor logs an expected outcome (re-asks used up) as an ERROR; the result already
-    # reports it in provenance.rejected, so the terminal stays quiet unless asked.
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
+    configure_cli_logging(verbose)
     install_log_redaction()  # no key, Authorization value or URL password in any log line
-    if not verbose:
-        logging.getLogger("instructor").setLevel(logging.CRITICAL)
 
 
 app.command()(summarize.summarize)

@@ -40,14 +40,14 @@ class OutputFormat(StrEnum):
 
 def read_input(source: str, published: str | None) -> Article:
     """The article named on the command line; `-` reads standard input."""
-    from summarizer.articles import article_from_text, decode_article_bytes, read_article
+    from summarizer.articles import article_from_text, decode_article_bytes, load_input
 
     if source == "-":
         if sys.stdin is None or sys.stdin.closed:
             fail("standard input is closed; pass an article file instead of -")
         text = decode_article_bytes(sys.stdin.buffer.read(), origin="<stdin>")
         return article_from_text(text, article_id="stdin", origin="<stdin>", published=published)
-    return read_article(source, published=published)
+    return load_input(source, published=published)
 
 
 def progress_on_stderr(message: str) -> None:
@@ -57,7 +57,7 @@ def progress_on_stderr(message: str) -> None:
 
 def summarize(
     source: Annotated[
-        str, typer.Argument(help="An article file (metadata header optional) or - for stdin.")
+        str, typer.Argument(help="An article: a text, HTML or PDF file, a URL, or - for stdin.")
     ],
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")
