@@ -28,7 +28,7 @@ from summarizer.errors import SummarizerError
 from summarizer.schemas import SCHEMA_VERSION, ArticleSummary
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "articles"
+DEFAULT_CORPUS = REPO / "fixtures" / "articles"
 
 Json = dict[str, Any]
 
