@@ -13,10 +13,12 @@ import re
 import time
 import urllib.parse
 from dataclasses import dataclass
-
-import httpx
+from typing import TYPE_CHECKING
 
 from summarizer.errors import InputError
+
+if TYPE_CHECKING:
+    import httpx
 
 DEFAULT_MAX_BYTES = 10_000_000
 DEFAULT_TIMEOUT = 30.0
@@ -67,6 +69,8 @@ def display_url(url: str) -> str:
 
 def fetch(url: str, *, limits: FetchLimits | None = None, user_agent: str = "summarizer") -> Page:
     """GET `url` within `limits`; an unreadable answer raises `InputError`."""
+    import httpx  # here: reading files and parsing options never needs an HTTP client
+
     limits = limits or FetchLimits()
     origin = display_url(url)
     try:
