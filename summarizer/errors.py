@@ -1,4 +1,9 @@
-"""The exceptions the package raises, each with a one-line message fit for a terminal."""
+"""The exceptions the package raises, each with a one-line message fit for a terminal.
+
+An error names what failed once: `subject` (a file, a URL, an article id) and `problem`
+(what is wrong) make the message "subject: problem". A display that already names the
+subject (a batch error line has `id` and `source`) shows `problem` alone.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,18 @@ from __future__ import annotations
 class SummarizerError(Exception):
     """Base of every error this package raises on purpose."""
 
+    def __init__(self, problem: str = "", *, subject: str | None = None) -> None:
+        self.subject = subject
+        self.problem = problem
+        super().__init__(f"{subject}: {problem}" if subject else problem)
+
 
 class InputError(SummarizerError):
     """An input that is not an article: missing, a directory, empty, binary, undecodable."""
 
     def __init__(self, origin: str, problem: str) -> None:
         self.origin = origin
-        self.problem = problem
-        super().__init__(f"{origin}: {problem}")
+        super().__init__(problem, subject=origin)
 
 
 class ConfigurationError(SummarizerError):
@@ -22,6 +31,25 @@ class ConfigurationError(SummarizerError):
 
 class TruncatedOutputError(SummarizerError):
     """The model stopped at its token limit (finish_reason=length); the answer is cut off."""
+
+    @classmethod
+    def at_limit(
+        cls, max_tokens: int, *, backend: str, subject: str | None = None
+    ) -> TruncatedOutputError:
+        """The error with the step that helps: a higher limit, or for a replay a new recording.
+
+        A replayed answer was cut off when it was recorded; a higher --max-tokens is a
+        different request, which no recording answers, so it must be recorded again.
+        """
+        cut = f"the model's answer was cut off at max_tokens={max_tokens} (finish_reason=length)"
+        if backend == "replay":
+            step = (
+                "it was recorded that way; record it again with a higher limit "
+                "(summarizer record ARTICLE --base-url URL --max-tokens N)"
+            )
+        else:
+            step = "raise --max-tokens"
+        return cls(f"{cut}; {step}", subject=subject)
 
 
 class ExtractionError(SummarizerError):

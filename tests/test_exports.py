@@ -462,4 +462,4 @@ def test_store_export_command(tmp_path: Path) -> None:
     stats = runner.invoke(app, ["store", "stats", "--store", str(db), "--json"])
     assert stats.exit_code == 0 and json.loads(stats.stdout)["results"] == 1
     missing = runner.invoke(app, ["store", "stats", "--store", str(tmp_path / "none.db")])
-    assert missing.exit_code == 2
+    assert missing.exit_code == 1  # a missing input (README "Exit codes")

@@ -12,10 +12,12 @@ from typing import Annotated
 import typer
 
 from summarizer.cli import batch, consolidate, evaluate, export, store, summarize, view
+from summarizer.cli.commands import Command, Group
 from summarizer.quiet import configure_cli_logging
 from summarizer.redaction import install_log_redaction
 
 app = typer.Typer(
+    cls=Group,
     help="Typed, verifiable structured summaries of news about wars, aid and arms transfers.",
     no_args_is_help=True,
     add_completion=False,
@@ -34,25 +36,31 @@ def configure(
     install_log_redaction()  # no key, Authorization value or URL password in any log line
 
 
-app.command()(summarize.summarize)
-app.command()(summarize.record)
-app.command()(summarize.schema)
-app.command("eval")(evaluate.evaluate_command)
-app.command("batch", help=batch.BATCH_HELP)(batch.batch_command)
-app.command("export", help=export.EXPORT_HELP)(export.export_command)
-app.command("view", help=view.VIEW_HELP)(view.view_command)
-app.command("consolidate", help=consolidate.CONSOLIDATE_HELP)(consolidate.consolidate_command)
+app.command(cls=Command)(summarize.summarize)
+app.command(cls=Command)(summarize.record)
+app.command(cls=Command)(summarize.schema)
+app.command("eval", cls=Command)(evaluate.evaluate_command)
+app.command("batch", cls=Command, help=batch.BATCH_HELP)(batch.batch_command)
+app.command("export", cls=Command, help=export.EXPORT_HELP)(export.export_command)
+app.command("view", cls=Command, help=view.VIEW_HELP)(view.view_command)
+app.command("consolidate", cls=Command, help=consolidate.CONSOLIDATE_HELP)(
+    consolidate.consolidate_command
+)
 
-store_app = typer.Typer(help="The local store: statistics and exports.", no_args_is_help=True)
-store_app.command("stats")(store.store_stats_command)
-store_app.command("export")(store.store_export_command)
+store_app = typer.Typer(
+    cls=Group, help="The local store: statistics and exports.", no_args_is_help=True
+)
+store_app.command("stats", cls=Command)(store.store_stats_command)
+store_app.command("export", cls=Command)(store.store_export_command)
 app.add_typer(store_app, name="store")
 
 batchfile_app = typer.Typer(
-    help="Batch request files for vLLM run_batch (or the Batch API).", no_args_is_help=True
+    cls=Group,
+    help="Batch request files for vLLM run_batch (or the Batch API).",
+    no_args_is_help=True,
 )
-batchfile_app.command("build", help=batch.BUILD_HELP)(batch.batchfile_build_command)
-batchfile_app.command("ingest", help=batch.INGEST_HELP)(batch.batchfile_ingest_command)
+batchfile_app.command("build", cls=Command, help=batch.BUILD_HELP)(batch.batchfile_build_command)
+batchfile_app.command("ingest", cls=Command, help=batch.INGEST_HELP)(batch.batchfile_ingest_command)
 app.add_typer(batchfile_app, name="batchfile")
 
 

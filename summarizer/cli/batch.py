@@ -12,6 +12,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from summarizer.cli.exit_codes import ExitCode
 from summarizer.cli.options import (
     DEFAULT_STORE,
     BackendOption,
@@ -26,6 +27,7 @@ from summarizer.cli.options import (
     StrategyOption,
     TimeoutOption,
     fail,
+    fail_on,
     present,
 )
 from summarizer.errors import ConfigurationError, SummarizerError
@@ -119,7 +121,7 @@ def batch_command(
         stdin=sys.stdin,
         max_article_tokens=max_article_tokens,
     )
-    raise typer.Exit(code)
+    raise typer.Exit(ExitCode(code))
 
 
 BUILD_HELP = (
@@ -154,8 +156,10 @@ def batchfile_build_command(
         )  # fmt: skip
         with Summarizer(**options) as summarizer, Store(store) as opened:  # type: ignore[arg-type]
             plan = build_file(items, out, summarizer=summarizer, store=opened)
-    except (UsageError, SummarizerError) as error:
-        fail(str(error), code=2)
+    except UsageError as error:
+        fail(str(error), ExitCode.USAGE)
+    except SummarizerError as error:
+        fail_on(error)
     typer.echo(
         f"summarizer: wrote {plan.request_count} request(s) to {out}; "
         f"{len(plan.cached)} input(s) already answered in the store, "
@@ -212,8 +216,10 @@ def batchfile_ingest_command(
                 items, requests, answers, out, summarizer=summarizer, store=opened,
                 concurrency=concurrency, on_progress=hook,
             )  # fmt: skip
-    except (UsageError, SummarizerError, OSError) as error:
-        fail(str(error), code=2)
+    except UsageError as error:
+        fail(str(error), ExitCode.USAGE)
+    except (SummarizerError, OSError) as error:
+        fail_on(error)
     console.print(report_table(report))
     console.print(
         f"summarizer: {served} batch answer(s) used; {len(parsed.failed)} batch line(s) had "
@@ -221,7 +227,7 @@ def batchfile_ingest_command(
     )
     for note in report_notes(report):
         console.print(f"summarizer: {note}")
-    raise typer.Exit(report.exit_code)
+    raise typer.Exit(ExitCode(report.exit_code))
 
 # --------------------------------------------------------------------------- the batch command
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from summarizer.cli.exit_codes import ExitCode
 from summarizer.cli.options import (
     BackendOption,
     BaseUrlOption,
@@ -14,6 +15,7 @@ from summarizer.cli.options import (
     RecordingsOption,
     StrategyOption,
     fail,
+    fail_on,
     write_output,
 )
 from summarizer.errors import SummarizerError
@@ -55,7 +57,7 @@ def evaluate_command(
     )
 
     if as_json and as_md:
-        fail("--json and --md exclude each other", code=2)
+        fail("--json and --md exclude each other", ExitCode.USAGE)
     articles = articles or Path("fixtures/articles")
     try:
         if pred is not None:
@@ -70,7 +72,7 @@ def evaluate_command(
             ) as summarizer:
                 score = evaluate_model(gold, articles, summarizer.summarize)
     except SummarizerError as error:
-        fail(str(error))
+        fail_on(error)
     if as_json:
         write_output(to_json(score), out)
     elif as_md:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from summarizer.cli.exit_codes import ExitCode
 from summarizer.cli.options import OutOption, fail, output_stream
 
 ExportTarget = Annotated[str, typer.Option("--to", help="acled | kiel | sipri | csv.")]
@@ -14,8 +15,8 @@ ExportTarget = Annotated[str, typer.Option("--to", help="acled | kiel | sipri | 
 EXPORT_HELP = (
     "Results JSONL -> ACLED / Kiel / SIPRI / flat CSV (columns: docs/exports.md).\n\n"
     "Error records are skipped and counted; every cell is defused against formula injection. "
-    "Exit codes: 0 done; 3 some lines were not valid results (reported on stderr); "
-    "2 usage error."
+    "Exit codes: 0 done; 1 the results file cannot be read; 2 usage error; 3 some lines "
+    "were not valid results (reported on stderr)."
 )
 
 
@@ -27,9 +28,9 @@ def export_command(
     from summarizer.exports import FORMATS, export_file
 
     if to not in FORMATS:
-        fail(f"--to must be one of {', '.join(FORMATS)}", code=2)
+        fail(f"--to must be one of {', '.join(FORMATS)}", ExitCode.USAGE)
     if not results.is_file():
-        fail(f"{results}: no such results file", code=2)
+        fail(f"{results}: no such results file")
     with output_stream(out) as handle:
         report = export_file(results, to, handle)
     typer.echo(
@@ -40,4 +41,4 @@ def export_command(
     for bad in report.invalid_lines or []:
         typer.echo(f"summarizer: {results}:{bad.line_number}: skipped, {bad.reason}", err=True)
     if report.invalid:
-        raise typer.Exit(3)
+        raise typer.Exit(ExitCode.SOME_FAILED)

@@ -15,6 +15,7 @@ from typing import Annotated, NoReturn, TextIO
 
 import typer
 
+from summarizer.cli.exit_codes import ExitCode, exit_code_for
 from summarizer.config import DEFAULT_STORE_PATH
 
 BackendOption = Annotated[
@@ -71,7 +72,7 @@ DEFAULT_STORE = DEFAULT_STORE_PATH
 OutOption = Annotated[Path | None, typer.Option("--out", "-o", help="Write here, not stdout.")]
 
 
-def fail(message: str, code: int = 1) -> NoReturn:
+def fail(message: str, code: int = ExitCode.ERROR) -> NoReturn:
     """One line on stderr, then exit with `code` (no traceback); secrets redacted."""
     from summarizer.redaction import scrub_text
 
@@ -89,6 +90,11 @@ def check_output_path(path: Path | None) -> None:
     target = path if path.exists() else next(p for p in path.absolute().parents if p.exists())
     if not os.access(target, os.W_OK):
         fail(f"--out {path}: cannot be written (permission denied)", code=2)
+
+
+def fail_on(error: BaseException) -> NoReturn:
+    """`fail` with the error's own message and the exit code the table gives its kind."""
+    fail(str(error), exit_code_for(error))
 
 
 def present(**options: object) -> dict[str, object]:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from summarizer.cli.exit_codes import ExitCode
 from summarizer.cli.options import (
     DEFAULT_STORE,
     OutOption,
@@ -28,7 +29,7 @@ def store_stats_command(
     from summarizer.store import Store, StoreError
 
     if not store.exists():
-        fail(f"{store}: no store here (run `summarizer batch` first, or pass --store)", code=2)
+        fail(f"{store}: no store here (run `summarizer batch` first, or pass --store)")
     try:
         with Store(store) as opened:
             stats = opened.stats()
@@ -54,9 +55,9 @@ def store_export_command(
     from summarizer.store import Store, StoreError
 
     if to != "jsonl" and to not in FORMATS:
-        fail(f"--to must be jsonl or one of {', '.join(FORMATS)}", code=2)
+        fail(f"--to must be jsonl or one of {', '.join(FORMATS)}", ExitCode.USAGE)
     if not store.exists():
-        fail(f"{store}: no store here (run `summarizer batch` first, or pass --store)", code=2)
+        fail(f"{store}: no store here (run `summarizer batch` first, or pass --store)")
     try:
         opened = Store(store)
     except StoreError as error:

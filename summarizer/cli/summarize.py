@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from summarizer.cli.exit_codes import ExitCode
 from summarizer.cli.options import (
     BackendOption,
     BaseUrlOption,
@@ -24,6 +25,7 @@ from summarizer.cli.options import (
     TimeoutOption,
     check_output_path,
     fail,
+    fail_on,
     write_output,
 )
 from summarizer.errors import ConfigurationError, SummarizerError
@@ -57,7 +59,10 @@ def progress_on_stderr(message: str) -> None:
 
 def summarize(
     source: Annotated[
-        str, typer.Argument(help="An article: a text, HTML or PDF file, a URL, or - for stdin.")
+        str,
+        typer.Argument(
+            metavar="ARTICLE", help="An article: a text, HTML or PDF file, a URL, or - for stdin."
+        ),
     ],
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")
@@ -105,7 +110,7 @@ def summarize(
     except ConfigurationError as error:
         fail(str(error), code=2)
     except SummarizerError as error:
-        fail(str(error))
+        fail_on(error)
     if output_format is OutputFormat.md:
         write_output(to_markdown(result), out)
     elif output_format is OutputFormat.html:
@@ -149,7 +154,7 @@ def record(
             max_reasks=max_reasks,
         )
     except SummarizerError as error:
-        fail(str(error), code=2)
+        fail_on(error)
     with summarizer:
         for path in articles:
             try:
@@ -165,7 +170,10 @@ def record(
                 f"{len(result.quotes)} events/aid/transfers/quotes"
             )
     if failures:
-        fail(f"{failures} of {len(articles)} article(s) failed; their exchanges are recorded")
+        fail(
+            f"{failures} of {len(articles)} article(s) failed; their exchanges are recorded",
+            ExitCode.SOME_FAILED,
+        )
 
 
 def schema() -> None:

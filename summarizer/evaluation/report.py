@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
+from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -93,7 +94,11 @@ def _notes(score: CorpusScore) -> list[str]:
     if score.error_predictions:
         notes.append(
             "Failed prediction (scored as empty): "
-            + "; ".join(f"{key}: {value}" for key, value in score.error_predictions.items())
+            + "; ".join(
+                # results written before errors named their article once repeat the id
+                f"{key}: {value.removeprefix(f'{key}: ')}"
+                for key, value in score.error_predictions.items()
+            )
         )
     if score.unmatched_predictions:
         notes.append(
@@ -108,29 +113,52 @@ def _notes(score: CorpusScore) -> list[str]:
     return notes
 
 
-def _rich_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> Table:
-    table = Table(title=title, title_justify="left")
-    for index, name in enumerate(header):
-        table.add_column(name, justify="left" if index == 0 else "right")
+def _rich_table(
+    title: str, header: Sequence[str], rows: Sequence[Sequence[str]], columns: Sequence[int]
+) -> Table:
+    """The `columns` of a table; cells wrap (never "…") so a narrow terminal loses nothing."""
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for index in columns:
+        table.add_column(header[index], justify="left" if index == 0 else "right", overflow="fold")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(row[index] for index in columns))
     return table
 
 
+# The terminal splits the by-type table in two so that each fits 80 columns; --md keeps one.
+_TYPE_RECORD_COLUMNS = (0, 1, 2, 3, 4, 5, 10)
+_TYPE_FIELD_COLUMNS = (0, 6, 7, 8, 9)
+
+
 def render_table(score: CorpusScore) -> RenderableType:
-    """The terminal view: by type, by field, by article, then notes."""
+    """The terminal view: by type (records, then fields), by field, by article, then notes.
+
+    Readable at 80 columns, and the same in a file or a pipe (no colour needed).
+    """
+    type_rows = _type_rows(score)
+    field_rows = _field_rows(score)
+    article_rows = _article_rows(score)
     parts: list[RenderableType] = [
+        _rich_table("Records by type (micro)", _TYPE_HEADER, type_rows, _TYPE_RECORD_COLUMNS),
         _rich_table(
-            "By record type (micro; macro F1 over articles)", _TYPE_HEADER, _type_rows(score)
+            "Fields by type (micro; macro F1 over articles)",
+            _TYPE_HEADER,
+            type_rows,
+            _TYPE_FIELD_COLUMNS,
         ),
-        _rich_table("By field (micro)", _FIELD_HEADER, _field_rows(score)),
-        _rich_table("By article (all record types)", _ARTICLE_HEADER, _article_rows(score)),
+        _rich_table("By field (micro)", _FIELD_HEADER, field_rows, range(len(_FIELD_HEADER))),
+        _rich_table(
+            "By article (all record types)",
+            _ARTICLE_HEADER,
+            article_rows,
+            range(len(_ARTICLE_HEADER)),
+        ),
     ]
     parts.extend(Text(note) for note in _notes(score))
     return Group(*parts)
 
 
-def to_text(score: CorpusScore, *, width: int = 120) -> str:
+def to_text(score: CorpusScore, *, width: int = 100) -> str:
     """The terminal view as plain text (no colour), for writing to a file."""
     buffer = io.StringIO()
     Console(file=buffer, width=width, color_system=None, highlight=False).print(render_table(score))

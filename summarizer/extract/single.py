@@ -153,9 +153,8 @@ class SingleStrategy:
         if isinstance(error, IncompleteOutputException):
             complete = [a for a in answers if finish_reason(a) != "length"]
             if not complete:
-                raise TruncatedOutputError(
-                    f"{article.meta.id}: the model's answer was cut off at max_tokens="
-                    f"{self.max_tokens} (finish_reason=length); raise --max-tokens"
+                raise TruncatedOutputError.at_limit(
+                    self.max_tokens, backend=self.backend.name, subject=article.meta.id
                 ) from None
             answers = complete
             cut = f"a re-ask was cut off at max_tokens={self.max_tokens}"
@@ -171,13 +170,14 @@ class SingleStrategy:
                 raise cause from None
             if isinstance(cause, openai.APIError):
                 raise TransportError(
-                    f"{article.meta.id}: {self.backend.name} backend failed: {redact(str(cause))}"
+                    f"{self.backend.name} backend failed: {redact(str(cause))}",
+                    subject=article.meta.id,
                 ) from None
             raise error
         try:
             draft, malformed = parse_leniently(answer_text(answers[-1]))
         except ExtractionError as failure:
-            raise ExtractionError(f"{article.meta.id}: {failure}") from None
+            raise ExtractionError(str(failure), subject=article.meta.id) from None
         # What the last answer still gets wrong is settled once, by the pipeline's `ground`
         # on the merged draft, where a record's evidence from every chunk is seen together.
         return ChunkResult(draft, [*notes, *malformed])

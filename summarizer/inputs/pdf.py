@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import io
 import re
+from typing import TYPE_CHECKING
 
 from summarizer.errors import InputError
 from summarizer.inputs import Extracted, join_paragraphs
+
+if TYPE_CHECKING:
+    from pypdf import PageObject
 
 PDF_MAGIC = b"%PDF-"
 
@@ -35,7 +39,7 @@ def extract_pdf(data: bytes, *, origin: str) -> Extracted:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise InputError(origin, "is an encrypted PDF that needs a password; decrypt it first")
-        pages = [page.extract_text(extraction_mode="layout") for page in reader.pages]
+        pages = [_page_text(page) for page in reader.pages]
         title = reader.metadata.title if reader.metadata else None
     except FileNotDecryptedError:
         raise InputError(
@@ -55,6 +59,15 @@ def extract_pdf(data: bytes, *, origin: str) -> Extracted:
             else "is a PDF without pages",
         )
     return Extracted(text=text, title=" ".join(title.split()) if title else None)
+
+
+def _page_text(page: PageObject) -> str:
+    """Layout text (gaps kept as blank lines); plain text where the layout pass fails."""
+    try:
+        return page.extract_text(extraction_mode="layout")
+    except (ValueError, KeyError, TypeError, IndexError, ZeroDivisionError, AttributeError):
+        # pypdf's layout pass trips on some font encodings the plain pass reads
+        return page.extract_text()
 
 
 def page_paragraphs(page_text: str) -> list[str]:

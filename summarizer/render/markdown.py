@@ -1,4 +1,5 @@
-"""Markdown rendering of one `ArticleSummary`: the summary, then a table per record type."""
+"""Markdown rendering of one `ArticleSummary`: the summary, a table per record type with
+every field, then the rejected records with the reason each was dropped."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from summarizer.schemas import (
     Money,
     Quantity,
 )
+
+# A rejected record's raw JSON can be long; the table shows its start (the JSON has it all).
+_RAW_LIMIT = 160
 
 
 def _text(value: object) -> str:
@@ -51,6 +55,10 @@ def _evidence(evidence: Sequence[Evidence]) -> str:
     return " / ".join(f"“{e.quote}” [{e.start}:{e.end}]" for e in evidence)
 
 
+def _clip(text: str, limit: int = _RAW_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _table(headers: list[str], rows: list[list[object]]) -> list[str]:
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(_cell(value) for value in row) + " |" for row in rows]
@@ -62,25 +70,28 @@ def _sections(summary: ArticleSummary) -> list[tuple[str, list[str], list[list[o
     return [
         (
             "Events",
-            ["kind", "date", "attacker", "target", "location", "munitions", "killed",
-             "attribution", "evidence"],
-            [[e.kind, _date(e.date), e.attacker, e.target, e.location, _amount(e.munitions),
-              _amount(e.killed), _attribution(e.attribution), _evidence(e.evidence)]
+            ["kind", "date", "attacker", "target", "location", "country", "weapons",
+             "munitions", "killed", "injured", "attribution", "evidence"],
+            [[e.kind, _date(e.date), e.attacker, e.target, e.location, e.country,
+              ", ".join(e.weapons), _amount(e.munitions), _amount(e.killed),
+              _amount(e.injured), _attribution(e.attribution), _evidence(e.evidence)]
              for e in summary.events],
         ),
         (
             "Aid",
-            ["donor", "recipient", "amount", "type", "stage", "scope", "mechanism", "date",
-             "evidence"],
+            ["donor", "recipient", "amount", "type", "stage", "scope", "mechanism", "items",
+             "date", "attribution", "evidence"],
             [[a.donor, a.recipient, _amount(a.amount), a.aid_type, a.stage, a.scope,
-              a.mechanism, _date(a.date), _evidence(a.evidence)] for a in summary.aid],
+              a.mechanism, ", ".join(a.items), _date(a.date), _attribution(a.attribution),
+              _evidence(a.evidence)] for a in summary.aid],
         ),
         (
             "Weapons transfers",
             ["supplier", "recipient", "weapon", "designation", "category", "quantity",
-             "status", "date", "evidence"],
+             "value", "status", "date", "attribution", "evidence"],
             [[t.supplier, t.recipient, t.weapon, t.designation, t.category,
-              _amount(t.quantity), t.status, _date(t.date), _evidence(t.evidence)]
+              _amount(t.quantity), _amount(t.value), t.status, _date(t.date),
+              _attribution(t.attribution), _evidence(t.evidence)]
              for t in summary.transfers],
         ),
         (
@@ -88,6 +99,11 @@ def _sections(summary: ArticleSummary) -> list[tuple[str, list[str], list[list[o
             ["speaker", "role", "quote", "span"],
             [[q.speaker, q.speaker_role, f"“{q.text}”", f"{q.start}:{q.end}"]
              for q in summary.quotes],
+        ),
+        (
+            "Rejected",
+            ["kind", "reason", "what the model returned"],
+            [[r.kind, r.reason, _clip(r.raw)] for r in summary.provenance.rejected],
         ),
     ]  # fmt: skip
 

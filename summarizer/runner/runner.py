@@ -157,9 +157,16 @@ def find_cause(error: BaseException | None, wanted: type[_E]) -> _E | None:
     return None
 
 
-def error_message(error: BaseException) -> str:
-    """One line, no secrets: our own errors as they are, others with their class name."""
-    text = str(error) if isinstance(error, SummarizerError) else f"{type(error).__name__}: {error}"
+def error_message(error: BaseException, *, names: tuple[str, ...] = ()) -> str:
+    """One line, no secrets: our own errors as they are, others with their class name.
+
+    `names`: what the line already names (the item's id and source); an error about one of
+    them says only its problem, so nothing is named twice.
+    """
+    if isinstance(error, SummarizerError):
+        text = error.problem if error.subject and error.subject in names else str(error)
+    else:
+        text = f"{type(error).__name__}: {error}"
     lines = scrub_text(text).strip().splitlines()
     return lines[0] if lines else type(error).__name__
 
@@ -286,7 +293,8 @@ class BatchRunner:
         return serialized
 
     def _failed(self, item: BatchItem, error: BaseException, usage: Spend) -> Failed:
-        failed = Failed(item.id, item.source, error_message(error), error_kind(error), usage)
+        message = error_message(error, names=(item.id, item.source))
+        failed = Failed(item.id, item.source, message, error_kind(error), usage)
         if self.store is not None:
             self.store.save_error(failed.record(), batch=self.batch)
         return failed
