@@ -30,6 +30,8 @@ _TYPE_HEADER = (
 )  # fmt: skip
 _FIELD_HEADER = ("field", "gold", "pred", "correct", "P", "R", "F1")
 _ARTICLE_HEADER = ("article", "prediction", "field F1", "record F1", "grounding", "ROUGE-L")
+# The terminal's shorter names leave an article id its room at 80 columns.
+_ARTICLE_TERMINAL_HEADER = ("article", "result", "field F1", "rec F1", "grounded", "ROUGE-L")
 
 
 def _type_rows(score: CorpusScore) -> list[tuple[str, ...]]:
@@ -119,7 +121,15 @@ def _rich_table(
     """The `columns` of a table; cells wrap (never "…") so a narrow terminal loses nothing."""
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for index in columns:
-        table.add_column(header[index], justify="left" if index == 0 else "right", overflow="fold")
+        # A number never breaks (its column is at least as wide as its widest cell and the
+        # longest word of its header); a header wraps at its spaces, a long name folds.
+        widest = max([len(row[index]) for row in rows] + [len(w) for w in header[index].split()])
+        table.add_column(
+            header[index],
+            justify="left" if index == 0 else "right",
+            overflow="fold",
+            min_width=None if index == 0 else widest,
+        )
     for row in rows:
         table.add_row(*(row[index] for index in columns))
     return table
@@ -149,9 +159,9 @@ def render_table(score: CorpusScore) -> RenderableType:
         _rich_table("By field (micro)", _FIELD_HEADER, field_rows, range(len(_FIELD_HEADER))),
         _rich_table(
             "By article (all record types)",
-            _ARTICLE_HEADER,
+            _ARTICLE_TERMINAL_HEADER,
             article_rows,
-            range(len(_ARTICLE_HEADER)),
+            range(len(_ARTICLE_TERMINAL_HEADER)),
         ),
     ]
     parts.extend(Text(note) for note in _notes(score))
