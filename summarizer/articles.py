@@ -44,12 +44,14 @@ _MAX_URL_ID = 100
 __all__ = [
     "Article",
     "FetchLimits",
+    "article_from_extracted",
     "article_from_text",
     "decode_article_bytes",
     "fetch_article",
     "is_url",
     "load_input",
     "read_article",
+    "url_article_id",
 ]
 
 

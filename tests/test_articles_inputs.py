@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from helpers import chat_completion, page, page_server, redirect, scripted_server
+from summarizer.transport import RetryPolicy
 from typer.testing import CliRunner
 
 from summarizer import Summarizer
@@ -26,7 +27,6 @@ from summarizer.articles import (
 from summarizer.articles import url_article_id as article_id_for
 from summarizer.errors import InputError
 from summarizer.schemas import ArticleSummary
-from summarizer.transport import RetryPolicy
 
 CORPUS_FILE = Path(__file__).parent.parent / "fixtures" / "articles" / "001_state-700m-drawdown.txt"
 PARAGRAPHS = read_article(CORPUS_FILE).text.split("\n\n")
@@ -459,3 +459,36 @@ def test_cli_bad_url_prints_one_line_and_exits_1() -> None:
                                        "--recordings", "fixtures/recordings"])  # fmt: skip
     assert run.exit_code == 1
     assert run.output.strip() == f"summarizer: error: {url}: HTTP 404 Not Found"
+
+
+def test_batch_reads_a_url_an_html_file_and_a_pdf_and_names_a_bad_url_once(
+    tmp_path: Path,
+) -> None:
+    from summarizer.cli import app
+
+    (tmp_path / "drawdown.html").write_text(html_page(), encoding="utf-8")
+    (tmp_path / "drawdown-report.pdf").write_bytes(make_pdf(PARAGRAPHS))
+    out = tmp_path / "results.jsonl"
+    with (
+        page_server({"/news/drawdown.html": page(html_page("json-ld"))}) as pages,
+        scripted_server([chat_completion(draft_answer())], repeat_last=True) as model,
+    ):
+        run = CliRunner().invoke(
+            app,
+            ["batch", pages.url("/news/drawdown.html"), pages.url("/missing.html"),
+             str(tmp_path / "drawdown.html"), str(tmp_path / "drawdown-report.pdf"),
+             "--out", str(out), "--store", str(tmp_path / "store.db"), "--concurrency", "1",
+             "--no-progress", "--base-url", model.base_url, "--model", "scripted-model"],
+        )  # fmt: skip
+    assert run.exit_code == 3, run.output  # finished; the missing page is an error line
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    (error,) = [line for line in lines if "error" in line]
+    assert error["source"] == pages.url("/missing.html")
+    assert error["error"] == "HTTP 404 Not Found"
+    summaries = {
+        s.article.id: s
+        for s in (ArticleSummary.model_validate(line) for line in lines if "error" not in line)
+    }
+    assert set(summaries) == {"127.0.0.1-news-drawdown", "drawdown", "drawdown-report"}
+    for summary in summaries.values():
+        assert_offsets_into_extracted_text(summary)

@@ -17,8 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from summarizer.articles import Article, article_from_text, decode_article_bytes, read_article
+from summarizer.articles import (
+    Article,
+    article_from_text,
+    decode_article_bytes,
+    fetch_article,
+    read_article,
+    url_article_id,
+)
 from summarizer.errors import InputError
+from summarizer.inputs.url import display_url, is_url
 
 __all__ = [
     "ARTICLE_TOKENS_PER_CONTEXT",
@@ -92,8 +100,11 @@ def _expand_spec(spec: str) -> tuple[list[tuple[Path, str]], BatchItem | None]:
 
     Ids are fixed by the file's own path: a named file's stem; a file found in a folder or
     by a glob, its path below that folder (or the glob's fixed part) without the suffix. So
-    a growing folder never changes the id of a file already in it.
+    a growing folder never changes the id of a file already in it. A URL names no file: it
+    becomes an item of its own, fetched when it is processed.
     """
+    if is_url(spec):
+        return [], BatchItem(id=url_article_id(spec), source=display_url(spec), url=spec)
     path = Path(spec)
     if path.is_dir():
         return [(f, _relative_id(f, path)) for f in _folder_files(path)], None
@@ -255,6 +266,9 @@ def load_article(item: BatchItem) -> Article:
             title=item.title,
             url=item.url,
         )
+    if item.path is None and item.url is not None:
+        article = fetch_article(item.url, published=item.published)
+        return Article(article.text, article.meta.model_copy(update={"id": item.id}))
     if item.path is None:
         raise InputError(item.source, "has no text")
     article = read_article(item.path, published=item.published)

@@ -251,7 +251,8 @@ class BatchRunner:
 
     async def process(self, item: BatchItem) -> ItemResult:
         try:
-            article = load_article(item)
+            # a thread: fetching a URL or extracting a PDF must not stall the other items
+            article = await asyncio.to_thread(load_article, item)
             check_article_size(
                 article, item.source, self.backend.count_tokens, self.max_article_tokens
             )
