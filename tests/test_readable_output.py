@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from summarizer.markdown import to_markdown
 from typer.testing import CliRunner
 
 from summarizer.cli import app
+from summarizer.render.markdown import to_markdown
 from summarizer.schemas import ArticleSummary
 
 ROOT = Path(__file__).resolve().parent.parent

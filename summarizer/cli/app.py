@@ -11,7 +11,16 @@ from typing import Annotated
 
 import typer
 
-from summarizer.cli import batch, consolidate, evaluate, export, store, summarize, view
+from summarizer.cli import (
+    batch,
+    consolidate,
+    evaluate,
+    export,
+    render,
+    store,
+    summarize,
+    view,
+)
 from summarizer.cli.commands import Command, Group
 from summarizer.quiet import configure_cli_logging
 from summarizer.redaction import install_log_redaction
@@ -43,6 +52,7 @@ app.command("eval", cls=Command)(evaluate.evaluate_command)
 app.command("batch", cls=Command, help=batch.BATCH_HELP)(batch.batch_command)
 app.command("export", cls=Command, help=export.EXPORT_HELP)(export.export_command)
 app.command("view", cls=Command, help=view.VIEW_HELP)(view.view_command)
+app.command("render", cls=Command)(render.render_command)
 app.command("consolidate", cls=Command, help=consolidate.CONSOLIDATE_HELP)(
     consolidate.consolidate_command
 )
