@@ -229,6 +229,7 @@ def batchfile_ingest_command(
         console.print(f"summarizer: {note}")
     raise typer.Exit(ExitCode(report.exit_code))
 
+
 # --------------------------------------------------------------------------- the batch command
 
 
@@ -397,9 +398,7 @@ def _run_command(
                 items, out, poll_interval=poll_interval, on_status=status, **shared
             )
             return run.report, run.notes
-        report = asyncio.run(
-            run_batch(items, out, max_article_tokens=max_article_tokens, **shared)
-        )
+        report = asyncio.run(run_batch(items, out, max_article_tokens=max_article_tokens, **shared))
         return report, []
 
 
