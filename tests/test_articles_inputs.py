@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from helpers import chat_completion, page, page_server, redirect, scripted_server
-from summarizer.transport import RetryPolicy
 from typer.testing import CliRunner
 
 from summarizer import Summarizer
@@ -26,6 +25,7 @@ from summarizer.articles import (
 )
 from summarizer.articles import url_article_id as article_id_for
 from summarizer.errors import InputError
+from summarizer.http.retry import RetryPolicy
 from summarizer.schemas import ArticleSummary
 
 CORPUS_FILE = Path(__file__).parent.parent / "fixtures" / "articles" / "001_state-700m-drawdown.txt"

@@ -42,7 +42,7 @@ LIBRARY_CALL = """
 import sys
 {setup}
 from summarizer import summarize
-from summarizer.transport import RetryPolicy
+from summarizer.http.retry import RetryPolicy
 result = summarize(
     sys.argv[2], backend="openai", base_url=sys.argv[1], model="scripted-model",
     retry=RetryPolicy(max_attempts=1, initial_backoff=0.01, jitter=0),
