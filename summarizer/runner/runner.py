@@ -251,8 +251,11 @@ class BatchRunner:
 
     async def process(self, item: BatchItem) -> ItemResult:
         try:
-            # a thread: fetching a URL or extracting a PDF must not stall the other items
-            article = await asyncio.to_thread(load_article, item)
+            # a URL is fetched in a thread, so a slow page does not stall the other items
+            fetching = item.url is not None and item.path is None and item.text is None
+            article = (
+                await asyncio.to_thread(load_article, item) if fetching else load_article(item)
+            )
             check_article_size(
                 article, item.source, self.backend.count_tokens, self.max_article_tokens
             )
