@@ -13,7 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# A sentence ends after . ! or ? and white space, but not after an abbreviation: an initial
+# or "U.S." (a capital letter and a full stop), a month ("Dec. 30"), a title ("Mr. Kirby").
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])(?<!\b[A-Z]\.)(?<!\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\.)"
+    r"(?<!\bSept\.)(?<!\b(?:Mr|Ms|Dr|St|Lt|No)\.)(?<!\b(?:Mrs|Gen|Sen|Rep|Col|Gov)\.)\s+"
+)
 
 
 @dataclass(frozen=True)

@@ -319,3 +319,17 @@ def test_compatible_servers_get_the_schema_in_the_chosen_wire_form(wire: str) ->
     assert schema["title"] == "Draft" and "events" in schema["required"]
     assert body["repeat_penalty"] == 1.0 and body["temperature"] == 0.0 and body["seed"] == 0
     assert "Draft" not in body["messages"][0]["content"]  # the schema is not pasted as text
+
+
+def test_md_json_answer_failing_every_reask_keeps_what_the_article_supports() -> None:
+    """md_json answers come fenced; when re-asks run out, the fence is not the article's loss."""
+    invented = answer(quotes=[{"speaker": "John Kirby", "text": "We will win this war by Friday."}])
+    fenced = f"Here is the JSON:\n```json\n{invented}\n```"
+    with (
+        scripted_server([completion(fenced)], repeat_last=True) as server,
+        summarizer_for(server.base_url, mode="md_json", max_reasks=1) as s,
+    ):
+        result = s.summarize(EXAMPLE)
+    assert len(server.requests) == 2
+    assert len(result.events) == 1 and result.quotes == []
+    assert [r.kind for r in result.provenance.rejected] == ["quote"]

@@ -247,7 +247,9 @@ def test_6_without_rate_flags_a_rate_limited_server_fails_no_article(tmp_path: P
         results = asyncio.run(collect(summarizer, store))
         limited = fake.stats.rate_limited
     assert all(isinstance(r, Done) for r in results), [r for r in results if isinstance(r, Failed)]
-    assert limited < 40  # it learned the limit instead of hammering it
+    # It learned the limit instead of hammering it: a client that ignores the limit gets ~9
+    # refusals per article at this rate; the bound leaves room for a slow, loaded machine.
+    assert limited < 2 * len(items)
 
 
 # --------------------------------------------------------------------------- 8. one line

@@ -11,6 +11,7 @@ faults arrive as a `TransportError`, truncated output as `TruncatedOutputError`.
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 import openai
@@ -47,13 +48,22 @@ _DRAFT_RECORD_TYPES: dict[RecordKind, type[BaseModel]] = {
 }
 
 
+_FENCED = re.compile(r"```(?:json)?\s*\n?(.*?)\n?\s*```", re.DOTALL | re.IGNORECASE)
+
+
+def unfenced(text: str) -> str:
+    """The JSON inside a Markdown code fence (instructor's md_json mode asks for one)."""
+    match = _FENCED.search(text)
+    return match.group(1) if match else text
+
+
 def answer_text(completion: ChatCompletion) -> str:
-    """The JSON text of an answer, whether it came as content or as a tool call."""
+    """The JSON text of an answer: a tool call's arguments, or the content (unfenced)."""
     message = completion.choices[0].message
     tool_calls = getattr(message, "tool_calls", None)
     if tool_calls:
         return str(tool_calls[0].function.arguments)
-    return str(message.content or "")
+    return unfenced(str(message.content or ""))
 
 
 def _short_error(error: ValidationError) -> str:
