@@ -6,13 +6,12 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
+from summarizer.render.values import describe_amount, describe_date
 from summarizer.schemas import (
     ArticleSummary,
     Attribution,
     DateRef,
     Evidence,
-    Money,
-    Quantity,
 )
 
 # A rejected record's raw JSON can be long; the table shows its start (the JSON has it all).
@@ -31,20 +30,7 @@ def _cell(value: object) -> str:
 
 
 def _date(date: DateRef | None) -> str:
-    if date is None:
-        return ""
-    interval = date.start.isoformat() + (f"..{date.end.isoformat()}" if date.end else "")
-    return f"{date.text} ({interval}, {date.precision})"
-
-
-def _amount(value: Money | Quantity | None) -> str:
-    if value is None:
-        return ""
-    parsed = value.amount if isinstance(value, Money) else value.value
-    unit = value.currency if isinstance(value, Money) else value.unit
-    if parsed is None:
-        return f"{value.text} ({value.qualifier})"
-    return f"{value.text} (= {parsed:,.0f} {unit or ''}, {value.qualifier})".replace(" ,", ",")
+    return describe_date(date, "..")
 
 
 def _attribution(attribution: Attribution | None) -> str:
@@ -73,15 +59,15 @@ def _sections(summary: ArticleSummary) -> list[tuple[str, list[str], list[list[o
             ["kind", "date", "attacker", "target", "location", "country", "weapons",
              "munitions", "killed", "injured", "attribution", "evidence"],
             [[e.kind, _date(e.date), e.attacker, e.target, e.location, e.country,
-              ", ".join(e.weapons), _amount(e.munitions), _amount(e.killed),
-              _amount(e.injured), _attribution(e.attribution), _evidence(e.evidence)]
+              ", ".join(e.weapons), describe_amount(e.munitions), describe_amount(e.killed),
+              describe_amount(e.injured), _attribution(e.attribution), _evidence(e.evidence)]
              for e in summary.events],
         ),
         (
             "Aid",
             ["donor", "recipient", "amount", "type", "stage", "scope", "mechanism", "items",
              "date", "attribution", "evidence"],
-            [[a.donor, a.recipient, _amount(a.amount), a.aid_type, a.stage, a.scope,
+            [[a.donor, a.recipient, describe_amount(a.amount), a.aid_type, a.stage, a.scope,
               a.mechanism, ", ".join(a.items), _date(a.date), _attribution(a.attribution),
               _evidence(a.evidence)] for a in summary.aid],
         ),
@@ -90,7 +76,7 @@ def _sections(summary: ArticleSummary) -> list[tuple[str, list[str], list[list[o
             ["supplier", "recipient", "weapon", "designation", "category", "quantity",
              "value", "status", "date", "attribution", "evidence"],
             [[t.supplier, t.recipient, t.weapon, t.designation, t.category,
-              _amount(t.quantity), _amount(t.value), t.status, _date(t.date),
+              describe_amount(t.quantity), describe_amount(t.value), t.status, _date(t.date),
               _attribution(t.attribution), _evidence(t.evidence)]
              for t in summary.transfers],
         ),

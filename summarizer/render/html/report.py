@@ -31,13 +31,13 @@ from summarizer.consolidate import Cluster, consolidate
 from summarizer.normalize.entities import canonical_entity
 from summarizer.render.html.chart import AidPoint, aid_chart, donor_colours
 from summarizer.render.html.highlight import Span, highlight, span_matches
+from summarizer.render.values import describe_amount as _amount
+from summarizer.render.values import describe_date
 from summarizer.schemas import (
     AidFigure,
     ArticleSummary,
     DateRef,
     Event,
-    Money,
-    Quantity,
     Quote,
     WeaponsTransfer,
 )
@@ -99,20 +99,7 @@ class Row:
 
 
 def _date(date: DateRef | None) -> str:
-    if date is None:
-        return ""
-    interval = date.start.isoformat() + (f" – {date.end.isoformat()}" if date.end else "")
-    return f"{date.text} ({interval}, {date.precision})"
-
-
-def _amount(value: Money | Quantity | None) -> str:
-    if value is None:
-        return ""
-    parsed = value.amount if isinstance(value, Money) else value.value
-    unit = value.currency if isinstance(value, Money) else value.unit
-    if parsed is None:
-        return f"{value.text} ({value.qualifier})"
-    return f"{value.text} (= {parsed:,.0f} {unit or ''}, {value.qualifier})".replace(" ,", ",")
+    return describe_date(date, " – ")
 
 
 def _join(*parts: str | None) -> str:
