@@ -14,12 +14,15 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 BASELINE = [sys.executable, "-c", "import pydantic, typer, rich"]
 
 
 def _command(*args: str) -> list[str]:
-    exe = shutil.which("summarizer")
+    """The console script of this interpreter's environment, as a user would type it."""
+    beside = Path(sys.executable).with_name("summarizer")
+    exe = str(beside) if beside.exists() else shutil.which("summarizer")
     return [exe, *args] if exe else [sys.executable, "-m", "summarizer", *args]
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from summarizer._version import __version__ as __version__
 from summarizer.quiet import quiet_library_loggers
 
 if TYPE_CHECKING:  # what the lazy exports below resolve to, for type checkers
@@ -56,6 +55,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from summarizer._version import package_version
+
+        return package_version()
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'summarizer' has no attribute {name!r}")

@@ -17,7 +17,7 @@ import datetime as dt
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
-from summarizer._version import __version__
+from summarizer._version import package_version
 from summarizer.articles import Article
 from summarizer.assemble import assemble
 from summarizer.chunking import Chunk, chunk_article
@@ -142,7 +142,7 @@ class Pipeline:
                 strategy=self.strategy.name,
                 prompts=[PromptStep(id=p.id, sha256=p.sha256) for p in self.prompts],
                 schema_version=SCHEMA_VERSION,
-                package_version=__version__,
+                package_version=package_version(),
                 created_at=_answered_at(tally.answered_at),
                 usage=Usage(
                     prompt_tokens=tally.prompt_tokens,

@@ -9,6 +9,7 @@ check on its own; checks that need the article live in `grounding`.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from typing import Literal
 
@@ -267,6 +268,7 @@ class ArticleSummary(_Strict):
             yield quote.text, quote.start, quote.end
 
 
-def article_summary_json_schema() -> dict[str, object]:
-    """The JSON Schema of the public contract (what `summarizer schema` prints)."""
-    return ArticleSummary.model_json_schema()
+def render_json_schema() -> str:
+    """The JSON Schema of the public contract, as the file `summarizer schema` prints holds
+    it: two-space indent, one trailing newline."""
+    return json.dumps(ArticleSummary.model_json_schema(), indent=2) + "\n"

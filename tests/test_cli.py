@@ -14,7 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer.cli import app
-from summarizer.schemas import ArticleSummary
+from summarizer.cli.summarize import SHIPPED_SCHEMA
+from summarizer.schemas import ArticleSummary, render_json_schema
 
 runner = CliRunner()
 
@@ -98,3 +99,10 @@ def test_schema_command_prints_the_public_contract() -> None:
     schema = json.loads(result.stdout)
     assert schema == ArticleSummary.model_json_schema()
     assert {"events", "aid", "transfers", "quotes", "provenance"} <= set(schema["properties"])
+
+
+def test_the_shipped_schema_file_is_what_the_models_say() -> None:
+    """`summarizer schema` prints a file, not the models; this keeps the two equal."""
+    assert SHIPPED_SCHEMA.read_text(encoding="utf-8") == render_json_schema(), (
+        "the models changed: run `python scripts/write_schema.py`"
+    )

@@ -118,9 +118,10 @@ def test_amounts_take_their_own_mechanism_and_date() -> None:
 
 def test_lead_summary_skips_page_furniture() -> None:
     article = read_article(ARTICLES / "014_usaid-sudan-424m.txt")
-    summary = lead_summary(find_candidates(article.text, article.meta.published), frozenset(
-        ["For Immediate Release", "Press Release", "Office of Press Relations"]
-    ))
+    summary = lead_summary(
+        find_candidates(article.text, article.meta.published),
+        frozenset(["For Immediate Release", "Press Release", "Office of Press Relations"]),
+    )
     assert summary.startswith("Today, the United States announced nearly $424 million")
 
 

@@ -466,7 +466,7 @@ def test_jsonl_predictions_with_errors_missing_and_extra(tmp_path: Path) -> None
     score = ev.evaluate(tmp_path / "gold", tmp_path / "pred.jsonl", articles)
     assert score.missing_predictions == ["d"]
     assert score.error_predictions["b"] == "TruncatedOutputError: cut off"
-    assert score.error_predictions["c"].startswith("invalid ArticleSummary")
+    assert score.error_predictions["c"].startswith("is not a valid summary")
     assert score.unmatched_predictions == ["zz"]
     assert score.unreadable_predictions == ["line 5: not JSON (Expecting value)"]
     assert score.articles_without_text == ["b", "c", "d"]

@@ -180,3 +180,32 @@ def test_view_and_summarize_html_commands(tmp_path: Path) -> None:
     assert done.exit_code == 0, done.output
     html = page.read_text("utf-8")
     assert "000_nk-missiles-russia" in html and 'class="article-text"' in html
+
+
+def test_a_summary_that_carries_its_text_is_highlighted_without_articles(tmp_path: Path) -> None:
+    """URL, HTML and PDF inputs have no corpus file: their offsets refer to the text the
+    summary carries (`article.text`), so `view` highlights them with no --articles."""
+    gold = load_results(GOLD / "000_nk-missiles-russia.json").summaries[0]
+    text = load_article_texts(ARTICLES)["000_nk-missiles-russia"]
+    carried = gold.model_copy(
+        update={"article": gold.article.model_copy(update={"id": "page-1", "text": text})}
+    )
+    results = tmp_path / "page.json"
+    results.write_text(carried.model_dump_json(), "utf-8")
+    html = write_report(results, tmp_path / "r.html").read_text("utf-8")
+    marked = {span for group in re.findall(r'data-spans="([^"]+)"', html) for span in group.split()}
+    assert len(marked) == sum(1 for _ in carried.evidence_spans())
+    assert "No article text" not in html
+
+
+def test_provenance_names_the_strategy_and_every_prompt() -> None:
+    from summarizer.schemas import PromptStep
+
+    gold = load_results(GOLD / "000_nk-missiles-russia.json").summaries[0]
+    steps = [PromptStep(id="decomposed/aid_type", sha256="a" * 64),
+             PromptStep(id="decomposed/summary", sha256="b" * 64)]  # fmt: skip
+    provenance = gold.provenance.model_copy(update={"strategy": "decomposed", "prompts": steps})
+    html = build_report([gold.model_copy(update={"provenance": provenance})], {})
+    assert "decomposed" in html
+    assert "decomposed/aid_type (sha256 aaaaaaaaaaaa)" in html
+    assert "decomposed/summary (sha256 bbbbbbbbbbbb)" in html

@@ -27,15 +27,31 @@ class Capabilities:
 
 
 class Backend(Protocol):
-    """What the pipeline needs from a backend."""
+    """What the pipeline needs from a backend. Its attributes are read-only here: a plain
+    attribute satisfies them, and so does a wrapper that reads them through (metering)."""
 
-    name: str
-    model: str
-    mode: instructor.Mode
-    context_tokens: int
-    default_max_tokens: int
-    server: str | None  # the server's URL, None for OpenAI itself and in-process models
-    capabilities: Capabilities
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def model(self) -> str: ...
+
+    @property
+    def mode(self) -> instructor.Mode: ...
+
+    @property
+    def context_tokens(self) -> int: ...
+
+    @property
+    def default_max_tokens(self) -> int: ...
+
+    @property
+    def server(self) -> str | None:
+        """The server's URL; None for OpenAI itself and in-process models."""
+        ...
+
+    @property
+    def capabilities(self) -> Capabilities: ...
 
     @property
     def base_url(self) -> str | None: ...

@@ -31,6 +31,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # click's plain help and usage errors: typer's rich layout imports markdown-it and rich's
+    # traceback machinery (~150 ms) before printing a single line
+    rich_markup_mode=None,
 )
 
 
@@ -58,7 +61,10 @@ app.command("consolidate", cls=Command, help=consolidate.CONSOLIDATE_HELP)(
 )
 
 store_app = typer.Typer(
-    cls=Group, help="The local store: statistics and exports.", no_args_is_help=True
+    cls=Group,
+    help="The local store: statistics and exports.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 store_app.command("stats", cls=Command)(store.store_stats_command)
 store_app.command("export", cls=Command)(store.store_export_command)
@@ -68,6 +74,7 @@ batchfile_app = typer.Typer(
     cls=Group,
     help="Batch request files for vLLM run_batch (or the Batch API).",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 batchfile_app.command("build", cls=Command, help=batch.BUILD_HELP)(batch.batchfile_build_command)
 batchfile_app.command("ingest", cls=Command, help=batch.INGEST_HELP)(batch.batchfile_ingest_command)

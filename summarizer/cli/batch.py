@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
 import os
 import sys
@@ -398,6 +397,8 @@ def _run_command(
                 items, out, poll_interval=poll_interval, on_status=status, **shared
             )
             return run.report, run.notes
+        import asyncio  # here, not at the top: every command's start-up would pay for it
+
         report = asyncio.run(run_batch(items, out, max_article_tokens=max_article_tokens, **shared))
         return report, []
 

@@ -54,14 +54,9 @@ def _render(loaded: ResultSet, output_format: RenderFormat, articles: Path | Non
         items += [dataclasses.asdict(error) for error in loaded.errors]
         return json.dumps(items[0] if len(items) == 1 else items, indent=2) + "\n"
     if output_format is RenderFormat.html:
-        from summarizer.render.html.report import build_report
-        from summarizer.summaries import load_article_texts
+        from summarizer.render.html.report import article_texts, build_report
 
-        texts = load_article_texts(articles, [s.article.id for s in loaded.summaries])
-        for summary in loaded.summaries:  # extracted inputs carry their text
-            if summary.article.text is not None:
-                texts.setdefault(summary.article.id, summary.article.text)
-        return build_report(loaded, texts)
+        return build_report(loaded, article_texts(loaded, articles))
     from summarizer.render.markdown import to_markdown
 
     parts = [to_markdown(summary) for summary in loaded.summaries]

@@ -16,7 +16,8 @@ VIEW_HELP = (
     "record to jump to its evidence), rejected records, provenance. Across articles: an "
     "events timeline, aid by donor over time, a supplier -> recipient transfers table, with "
     "records reported by several articles consolidated. Article texts come from --articles "
-    "(corpus files named by article id); without it evidence is listed, not highlighted."
+    "(corpus files named by article id) or, for URLs, HTML pages and PDFs, from the text the "
+    "summary carries; without either, evidence is listed, not highlighted."
 )
 
 

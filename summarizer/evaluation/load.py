@@ -13,6 +13,7 @@ from summarizer.articles import read_article
 from summarizer.errors import InputError, SummarizerError
 from summarizer.evaluation.models import CorpusScore
 from summarizer.evaluation.score import score_corpus
+from summarizer.results import ErrorRecord, classify
 from summarizer.schemas import ArticleSummary
 
 # --------------------------------------------------------------------------- loading
@@ -72,26 +73,24 @@ def load_predictions(path: str | Path) -> Predictions:
 def _add_prediction(
     predictions: Predictions, raw: str, *, fallback_id: str | None, origin: str
 ) -> None:
+    """One prediction (a summary or an error record, as a results line holds them)."""
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
         _add_error(predictions, fallback_id, f"not JSON ({exc.msg})", origin)
         return
-    if not isinstance(data, dict):
-        _add_error(predictions, fallback_id, "not a JSON object", origin)
-        return
-    article_id = _record_id(data) or fallback_id
-    if "error" in data:
-        _add_error(predictions, article_id, str(data["error"]), origin)
-        return
+    article_id = (_record_id(data) if isinstance(data, dict) else None) or fallback_id
     try:
-        summary = ArticleSummary.model_validate(data)
-    except ValidationError as exc:
-        _add_error(predictions, article_id, f"invalid ArticleSummary ({_first_error(exc)})", origin)
+        item = classify(data)
+    except ValueError as exc:
+        _add_error(predictions, article_id, str(exc), origin)
+        return
+    if isinstance(item, ErrorRecord):
+        _add_error(predictions, article_id, item.error, origin)
         return
     # A later success (a retried batch) replaces an earlier failure for the same article.
-    predictions.summaries[summary.article.id] = summary
-    predictions.errors.pop(summary.article.id, None)
+    predictions.summaries[item.article.id] = item
+    predictions.errors.pop(item.article.id, None)
 
 
 def _add_error(predictions: Predictions, article_id: str | None, message: str, origin: str) -> None:

@@ -273,9 +273,7 @@ _MONTH = (
     r"Aug(?:ust|\.)?|Sept?(?:ember|\.)?|Oct(?:ober|\.)?|Nov(?:ember|\.)?|Dec(?:ember|\.)?)"
 )
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
-_DAY_MONTH_YEAR = (
-    rf"{_MONTH}\s+\d{{1,2}}(?!\d)(?:,\s*\d{{4}})?|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?"
-)
+_DAY_MONTH_YEAR = rf"{_MONTH}\s+\d{{1,2}}(?!\d)(?:,\s*\d{{4}})?|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?"
 _MONTH_YEAR = rf"(?:(?:early|mid|late)[\s-]+)?{_MONTH}(?:\s+\d{{4}})?"
 _DATE = re.compile(
     rf"(?:\b[Ff]rom\s+(?:{_DAY_MONTH_YEAR})\s+(?:to|through|until)\s+(?:{_DAY_MONTH_YEAR}))"
@@ -354,16 +352,22 @@ def find_weapons(text: str, start: int, end: int) -> list[Candidate]:
         category, designation = entry
         a, b = match.span()
         # A designation standing right before a generic term names it ("Fath-360 ... missiles").
-        if found and found[-1].designation and not designation and (
-            re.fullmatch(r"[\s\w-]{0,30}", text[found[-1].end : a]) is not None
+        if (
+            found
+            and found[-1].designation
+            and not designation
+            and (re.fullmatch(r"[\s\w-]{0,30}", text[found[-1].end : a]) is not None)
         ):
             between = text[found[-1].end : a].split()
             if all(w.casefold() in lexicon.modifiers for w in between):
                 previous = found.pop()
                 a, designation = previous.start, previous.designation
                 category = previous.value  # a system's own
-        if found and found[-1].designation and designation == found[-1].designation and (
-            re.fullmatch(r"\s*\(", text[found[-1].end : a]) is not None
+        if (
+            found
+            and found[-1].designation
+            and designation == found[-1].designation
+            and (re.fullmatch(r"\s*\(", text[found[-1].end : a]) is not None)
         ):
             continue  # "(HIMARS)" after the full name
         a = _extend_left(text, a, start, lexicon.modifiers)
@@ -377,9 +381,7 @@ def _extend_left(text: str, a: int, floor: int, modifiers: frozenset[str]) -> in
         if word is None:
             return a
         token = word.group(1)
-        designation_like = bool(
-            re.fullmatch(r"[A-Z]{1,3}\d[\w.-]*|\d+mm|[A-Z][\w]*-\d+\w*", token)
-        )
+        designation_like = bool(re.fullmatch(r"[A-Z]{1,3}\d[\w.-]*|\d+mm|[A-Z][\w]*-\d+\w*", token))
         if not (designation_like or token.casefold() in modifiers):
             return a
         a = floor + word.start(1)

@@ -158,9 +158,7 @@ class DecomposedStrategy:
     def extract(self, article: Article, chunk: Chunk, tally: CallTally) -> ChunkResult:
         found = _candidates(article.text, article.meta.published)
         context = _Context(article.text, found, self.chooser, tally)
-        indices = [
-            i for i, s in enumerate(found.sentences) if chunk.start <= s.start < chunk.end
-        ]
+        indices = [i for i, s in enumerate(found.sentences) if chunk.start <= s.start < chunk.end]
         typed = [(i, _possible_types(found.sentences[i])) for i in indices]
         typed = [(i, types) for i, types in typed if types]
         events: list[DraftEvent] = []
@@ -221,8 +219,9 @@ def _possible_types(sentence: Sentence) -> list[str]:
 # --------------------------------------------------------------------------- roles
 
 
-def _actor_options(context: _Context, index: int, exclude: str | None = None
-                   ) -> list[tuple[str, Candidate]]:
+def _actor_options(
+    context: _Context, index: int, exclude: str | None = None
+) -> list[tuple[str, Candidate]]:
     """Actor candidates nearest first: this sentence, its paragraph, then the article."""
     sentences = context.found.sentences
     paragraph = sentences[index].paragraph
@@ -553,7 +552,7 @@ def _short(quote: str, words: int = 12) -> str:
 
 
 def _full_name(context: _Context, name: str) -> str:
-    """"Kirby" -> "John Kirby" when the article names him in full somewhere."""
+    """ "Kirby" -> "John Kirby" when the article names him in full somewhere."""
     if " " in name:
         return name
     for sentence in context.found.sentences:

@@ -71,11 +71,9 @@ import base64
 import collections
 import contextlib
 import contextvars
-import importlib.metadata
 import json
 import os
 import re
-import sys
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping
@@ -87,6 +85,7 @@ from typing import Any, Literal, cast, get_args
 import httpx
 import openai
 
+from summarizer._version import package_version
 from summarizer.canonical import canonical_sha256
 from summarizer.errors import ConfigurationError, SummarizerError
 from summarizer.http.responses import buffered_response, unread_response
@@ -269,14 +268,6 @@ class _RecordingFile:
 
     def document(self) -> dict[str, Any]:
         return {"format": FORMAT, "metadata": self.metadata, "exchanges": self.exchanges}
-
-
-def _package_version() -> str:
-    try:
-        return importlib.metadata.version("summarizer")
-    except importlib.metadata.PackageNotFoundError:
-        version = getattr(sys.modules.get("summarizer"), "__version__", None)
-        return str(version) if version else "unknown"
 
 
 def _now() -> str:
@@ -539,7 +530,7 @@ class Recorder:
         metadata: dict[str, Any] = {
             "name": session.name if session is not None else None,
             "recorded_at": _now(),
-            "package_version": _package_version(),
+            "package_version": package_version(),
         }
         metadata.update(scrub_value(self._metadata))
         if session is not None:

@@ -298,7 +298,28 @@ def _answered(response: httpx.Response, what: str, attempt: int) -> httpx.Respon
     return response
 
 
-class RetryingTransport(httpx.BaseTransport):
+class _RetrySchedule:
+    """What the sync and async transports share: the policy and tenacity's schedule."""
+
+    def __init__(self, policy: RetryPolicy | None, clock: ClockFn) -> None:
+        self._policy = policy or RetryPolicy()
+        self._clock = clock
+
+    @property
+    def policy(self) -> RetryPolicy:
+        return self._policy
+
+    def _schedule(self, what: str) -> dict[str, Any]:
+        """When to stop, how long to wait, what to retry: tenacity's arguments for one request."""
+        return {
+            "stop": _Stop(self._policy, self._clock, self._clock(), what),
+            "wait": _Wait(self._policy),
+            "retry": _retry_condition(self._policy),
+            "retry_error_callback": _last_outcome,
+        }
+
+
+class RetryingTransport(_RetrySchedule, httpx.BaseTransport):
     """Retries transport faults of ``inner`` with tenacity, as ``policy`` says.
 
     ``sleep`` and ``clock`` are injectable so tests neither wait nor depend on wall time.
@@ -312,14 +333,9 @@ class RetryingTransport(httpx.BaseTransport):
         sleep: SleepFn = time.sleep,
         clock: ClockFn = time.monotonic,
     ) -> None:
+        super().__init__(policy, clock)
         self._inner = inner
-        self._policy = policy or RetryPolicy()
         self._sleep = sleep
-        self._clock = clock
-
-    @property
-    def policy(self) -> RetryPolicy:
-        return self._policy
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.read()  # buffer the body so every attempt can send it again
@@ -332,12 +348,7 @@ class RetryingTransport(httpx.BaseTransport):
                 response.close()  # hand the connection back to the pool before the next try
 
         retrying = tenacity.Retrying(
-            sleep=self._sleep,
-            stop=_Stop(self._policy, self._clock, self._clock(), what),
-            wait=_Wait(self._policy),
-            retry=_retry_condition(self._policy),
-            before_sleep=before_sleep,
-            retry_error_callback=_last_outcome,
+            sleep=self._sleep, before_sleep=before_sleep, **self._schedule(what)
         )
         response: httpx.Response = retrying(self._attempt, request)
         return _answered(response, what, int(retrying.statistics.get("attempt_number", 1)))
@@ -358,7 +369,7 @@ class RetryingTransport(httpx.BaseTransport):
         self._inner.close()
 
 
-class AsyncRetryingTransport(httpx.AsyncBaseTransport):
+class AsyncRetryingTransport(_RetrySchedule, httpx.AsyncBaseTransport):
     """The asyncio twin of :class:`RetryingTransport`."""
 
     def __init__(
@@ -369,14 +380,9 @@ class AsyncRetryingTransport(httpx.AsyncBaseTransport):
         sleep: AsyncSleepFn = asyncio.sleep,
         clock: ClockFn = time.monotonic,
     ) -> None:
+        super().__init__(policy, clock)
         self._inner = inner
-        self._policy = policy or RetryPolicy()
         self._sleep = sleep
-        self._clock = clock
-
-    @property
-    def policy(self) -> RetryPolicy:
-        return self._policy
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await request.aread()  # buffer the body so every attempt can send it again
@@ -389,12 +395,7 @@ class AsyncRetryingTransport(httpx.AsyncBaseTransport):
                 await response.aclose()
 
         retrying = tenacity.AsyncRetrying(
-            sleep=self._sleep,
-            stop=_Stop(self._policy, self._clock, self._clock(), what),
-            wait=_Wait(self._policy),
-            retry=_retry_condition(self._policy),
-            before_sleep=before_sleep,
-            retry_error_callback=_last_outcome,
+            sleep=self._sleep, before_sleep=before_sleep, **self._schedule(what)
         )
         response: httpx.Response = await retrying(self._attempt, request)
         return _answered(response, what, int(retrying.statistics.get("attempt_number", 1)))

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import openai
 
@@ -41,6 +41,9 @@ from summarizer.runner.results_file import ResultsFile
 from summarizer.runner.runner import ProgressHook, batch_name, run_batch
 from summarizer.store import Job, Store
 
+if TYPE_CHECKING:
+    from summarizer.api import Summarizer
+
 __all__ = ["BatchApiRun", "batch_client", "poll", "resume", "run_openai_batch", "submit"]
 
 PROVIDER = "openai-batch"
@@ -56,7 +59,7 @@ CREATING, SUBMITTED, DOWNLOADED, INGESTED, FAILED = (
 )
 
 
-def batch_client(summarizer: Any, *, api_key: str | None = None) -> openai.OpenAI:
+def batch_client(summarizer: Summarizer, *, api_key: str | None = None) -> openai.OpenAI:
     """An SDK client for the files and batches endpoints of the summarizer's server."""
     backend = summarizer.backend
     base_url = getattr(backend, "base_url", None)
@@ -179,7 +182,7 @@ def run_openai_batch(
     items: Sequence[BatchItem],
     out: Path,
     *,
-    summarizer: Any,
+    summarizer: Summarizer,
     store: Store,
     concurrency: int = 8,
     rpm: float | None = None,
@@ -275,7 +278,7 @@ def run_openai_batch(
 
 
 def _over_budget(
-    plan: BatchPlan, summarizer: Any, store: Store, batch: str, budget: float | None
+    plan: BatchPlan, summarizer: Summarizer, store: Store, batch: str, budget: float | None
 ) -> str | None:
     """Refuse to submit a batch whose estimated cost exceeds what is left of the budget."""
     if budget is None:

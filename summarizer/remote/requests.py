@@ -23,7 +23,7 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final
 
 from openai.types.chat import ChatCompletion
 
@@ -37,7 +37,7 @@ from summarizer.runner.runner import ProgressHook, run_batch
 from summarizer.store import PriceTable, Store
 
 if TYPE_CHECKING:
-    from summarizer.backends.base import Backend
+    from summarizer.api import Summarizer
 
 __all__ = [
     "ENDPOINT",
@@ -86,7 +86,7 @@ class _Capturing(DelegatingBackend):
         raise _Captured(kwargs)
 
 
-def first_calls(summarizer: Any, article: Article) -> list[dict[str, Any]]:
+def first_calls(summarizer: Summarizer, article: Article) -> list[dict[str, Any]]:
     """The create() arguments of the first call the pipeline would make for each chunk.
 
     The summarizer's own strategy runs over a backend that captures the first call of each
@@ -97,7 +97,7 @@ def first_calls(summarizer: Any, article: Article) -> list[dict[str, Any]]:
 
     if summarizer.pipeline.strategy.name != "single":  # one request per chunk: `single` only
         raise ConfigurationError("batch request files need the single strategy (--strategy single)")
-    capturing = Pipeline(cast("Backend", _Capturing(summarizer.backend)), summarizer.config)
+    capturing = Pipeline(_Capturing(summarizer.backend), summarizer.config)
     calls: list[dict[str, Any]] = []
     for chunk in capturing.chunks(article):
         try:
@@ -113,7 +113,7 @@ def first_calls(summarizer: Any, article: Article) -> list[dict[str, Any]]:
     return calls
 
 
-def chat_requests(summarizer: Any, article: Article) -> list[dict[str, Any]]:
+def chat_requests(summarizer: Summarizer, article: Article) -> list[dict[str, Any]]:
     """The chat request bodies of those first calls, serialized by the official SDK exactly
     as for the wire (`http.bodies.chat_body`)."""
     return [chat_body(summarizer.backend, kwargs) for kwargs in first_calls(summarizer, article)]
@@ -154,7 +154,7 @@ class BatchPlan:
 
 
 def write_requests(
-    summarizer: Any, items: Iterable[BatchItem], path: Path, *, store: Store | None = None
+    summarizer: Summarizer, items: Iterable[BatchItem], path: Path, *, store: Store | None = None
 ) -> BatchPlan:
     """Stream the request lines of the items that need a model call into `path`.
 
@@ -306,7 +306,7 @@ async def ingest(
     out: Path,
     answers: Answers,
     *,
-    summarizer: Any,
+    summarizer: Summarizer,
     store: Store,
     concurrency: int = 8,
     rpm: float | None = None,

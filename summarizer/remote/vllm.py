@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from summarizer.remote.requests import (
     Answers,
@@ -26,11 +26,14 @@ from summarizer.runner.report import BatchReport
 from summarizer.runner.runner import ProgressHook
 from summarizer.store import Store
 
+if TYPE_CHECKING:
+    from summarizer.api import Summarizer
+
 __all__ = ["build_file", "ingest_file"]
 
 
 def build_file(
-    items: Sequence[BatchItem], out: Path, *, summarizer: Any, store: Store | None = None
+    items: Sequence[BatchItem], out: Path, *, summarizer: Summarizer, store: Store | None = None
 ) -> BatchPlan:
     """`summarizer batchfile build`: the request JSONL for vLLM `run_batch` (or the Batch API)."""
     return write_requests(summarizer, items, out, store=store)
@@ -42,7 +45,7 @@ def ingest_file(
     answers_path: Path,
     out: Path,
     *,
-    summarizer: Any,
+    summarizer: Summarizer,
     store: Store,
     concurrency: int = 8,
     on_progress: ProgressHook | None = None,

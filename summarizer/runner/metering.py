@@ -28,7 +28,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openai.types.chat import ChatCompletion
 
@@ -38,6 +38,13 @@ from summarizer.http.retry import RetryEvent, listening
 from summarizer.redaction import scrub_text
 from summarizer.runner.ratelimit import RateLimiter
 from summarizer.store import LedgerEntry, PriceTable, Store
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    import instructor
+
+    from summarizer.backends.base import Backend, Capabilities
 
 __all__ = [
     "Budget",
@@ -218,65 +225,65 @@ class DelegatingBackend:
     """A backend that wraps another: every attribute of the `Backend` protocol is the
     wrapped backend's own, read through, never copied."""
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: Backend) -> None:
         self.inner = inner
 
     @property
     def name(self) -> str:
-        return str(self.inner.name)
+        return self.inner.name
 
     @property
     def model(self) -> str:
-        return str(self.inner.model)
+        return self.inner.model
 
     @property
-    def mode(self) -> Any:
+    def mode(self) -> instructor.Mode:
         return self.inner.mode
 
     @property
     def context_tokens(self) -> int:
-        return int(self.inner.context_tokens)
+        return self.inner.context_tokens
 
     @property
     def default_max_tokens(self) -> int:
-        return int(self.inner.default_max_tokens)
+        return self.inner.default_max_tokens
 
     @property
     def server(self) -> str | None:
-        return self.inner.server  # type: ignore[no-any-return]
+        return self.inner.server
 
     @property
     def base_url(self) -> str | None:
-        return getattr(self.inner, "base_url", None)
+        return self.inner.base_url
 
     @property
     def api_key(self) -> str | None:
-        return getattr(self.inner, "api_key", None)
+        return self.inner.api_key
 
     @property
-    def capabilities(self) -> Any:
+    def capabilities(self) -> Capabilities:
         return self.inner.capabilities
 
     def __getattr__(self, name: str) -> Any:
-        # Whatever else a backend offers (capabilities, a recorder ...) is the inner one's.
+        # Whatever else a backend offers beyond the protocol (a recorder ...) is the inner one's.
         if name == "inner":
             raise AttributeError(name)
         return getattr(self.inner, name)
 
     def prepare_request(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        return self.inner.prepare_request(kwargs)  # type: ignore[no-any-return]
+        return self.inner.prepare_request(kwargs)
 
-    def create(self, **kwargs: Any) -> Any:
+    def create(self, **kwargs: Any) -> ChatCompletion:
         return self.inner.create(**kwargs)
 
-    async def acreate(self, **kwargs: Any) -> Any:
+    async def acreate(self, **kwargs: Any) -> ChatCompletion:
         return await self.inner.acreate(**kwargs)
 
-    def session(self, name: str, metadata: dict[str, Any]) -> Any:
+    def session(self, name: str, metadata: dict[str, Any]) -> AbstractContextManager[None]:
         return self.inner.session(name, metadata)
 
     def count_tokens(self, text: str) -> int:
-        return int(self.inner.count_tokens(text))
+        return self.inner.count_tokens(text)
 
     def close(self) -> None:
         self.inner.close()
@@ -288,7 +295,7 @@ class MeteredBackend(DelegatingBackend):
 
     def __init__(
         self,
-        inner: Any,
+        inner: Backend,
         *,
         store: Store | None,
         prices: PriceTable,

@@ -25,7 +25,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from summarizer.articles import Article
 from summarizer.errors import (
@@ -54,6 +54,7 @@ from summarizer.schemas import ArticleSummary
 from summarizer.store import PriceTable, Store
 
 if TYPE_CHECKING:
+    from summarizer.api import Summarizer
     from summarizer.backends import Backend
 
 __all__ = [
@@ -201,7 +202,7 @@ class BatchRunner:
 
     def __init__(
         self,
-        summarizer: Any,
+        summarizer: Summarizer,
         *,
         store: Store | None,
         batch: str = "",
@@ -209,7 +210,7 @@ class BatchRunner:
         tpm: float | None = None,
         budget: float | None = None,
         prices: PriceTable | None = None,
-        wrap: Callable[[MeteredBackend], Any] | None = None,
+        wrap: Callable[[MeteredBackend], Backend] | None = None,
         shared_budget: bool = False,
         adaptive: bool = True,
         max_article_tokens: int | None = None,
@@ -238,8 +239,7 @@ class BatchRunner:
         # A pipeline of its own over the metered backend, with the caller's settings. `wrap`
         # puts another layer on top (the Batch API flow serves downloaded answers from it).
         outer = self.backend if wrap is None else wrap(self.backend)
-        # A delegating wrapper offers the protocol's attributes as read-only properties.
-        self.pipeline = Pipeline(cast("Backend", outer), summarizer.config)
+        self.pipeline = Pipeline(outer, summarizer.config)
 
     @property
     def spent(self) -> float:
@@ -342,7 +342,7 @@ async def summarize_many(
     *,
     concurrency: int = 8,
     store: Store | str | Path | None = None,
-    summarizer: Any = None,
+    summarizer: Summarizer | None = None,
     rpm: float | None = None,
     tpm: float | None = None,
     budget: float | None = None,
@@ -436,7 +436,7 @@ async def run_batch(
     items: Sequence[BatchItem],
     out: Path,
     *,
-    summarizer: Any,
+    summarizer: Summarizer,
     store: Store,
     concurrency: int = 8,
     rpm: float | None = None,
@@ -444,7 +444,7 @@ async def run_batch(
     budget: float | None = None,
     durable: bool = True,
     on_progress: ProgressHook | None = None,
-    wrap: Callable[[MeteredBackend], Any] | None = None,
+    wrap: Callable[[MeteredBackend], Backend] | None = None,
     retry_failed: bool = False,
     max_article_tokens: int | None = None,
 ) -> BatchReport:

@@ -183,15 +183,15 @@ def _attribution_field(record: Event | AidFigure | WeaponsTransfer) -> list[tupl
 
 def _provenance(summary: ArticleSummary) -> list[tuple[str, str]]:
     p = summary.provenance
-    strategy = getattr(p, "strategy", None)
     cost = p.usage.cost_usd
+    prompts = [(step.id, step.sha256) for step in p.prompts] or [(p.prompt_id, p.prompt_sha256)]
     rows = [
         ("backend", p.backend),
         ("model", p.model),
-        ("strategy", str(strategy) if strategy else ""),
+        ("strategy", p.strategy),
         (
-            "prompt",
-            f"{p.prompt_id} (sha256 {p.prompt_sha256[:12]})" if p.prompt_sha256 else p.prompt_id,
+            "prompts" if len(prompts) > 1 else "prompt",
+            "; ".join(f"{name} (sha256 {sha[:12]})" if sha else name for name, sha in prompts),
         ),
         ("calls", str(p.usage.calls)),
         ("tokens", f"{p.usage.prompt_tokens} + {p.usage.completion_tokens}"),
@@ -460,6 +460,16 @@ def build_report(
     )
 
 
+def article_texts(loaded: ResultSet, articles: str | Path | None) -> dict[str, str]:
+    """Article id -> the text its offsets refer to: the file in `articles` named by the id,
+    else the text an extracted input (URL, HTML page, PDF) carries in its own summary."""
+    texts = load_article_texts(articles, [s.article.id for s in loaded.summaries])
+    for summary in loaded.summaries:
+        if summary.article.text is not None:
+            texts.setdefault(summary.article.id, summary.article.text)
+    return texts
+
+
 def write_report(
     results: str | Path | Iterable[str | Path],
     out: str | Path,
@@ -470,8 +480,7 @@ def write_report(
     """Read results (a results JSONL, summary JSON files, folders of them), the article
     texts from `articles` (corpus-style files named by article id), write the report."""
     loaded = load_results(results)
-    texts = load_article_texts(articles, [s.article.id for s in loaded.summaries])
-    html = build_report(loaded, texts, title=title or "summarizer report")
+    html = build_report(loaded, article_texts(loaded, articles), title=title or "summarizer report")
     path = Path(out)
     path.write_text(html, encoding="utf-8")
     return path
