@@ -265,6 +265,9 @@ class InstantBackend:
         _status, body, _ = self.fake.answer_request(kwargs)
         return ChatCompletion.model_validate(body)
 
+    def prepare_request(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        return kwargs
+
     def create(self, **kwargs: Any) -> Any:
         return self._answer(kwargs)
 
