@@ -13,8 +13,8 @@ context is given, and article text must never be interpreted as a template.
 from __future__ import annotations
 
 import contextlib
-import copy
 import functools
+import json
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import Any
@@ -146,8 +146,9 @@ def validated_by(check: DraftCheck) -> Iterator[None]:
 
 
 @functools.cache
-def _default_schema(model: type[BaseModel]) -> dict[str, Any]:
-    return BaseModel.model_json_schema.__func__(model)  # type: ignore[attr-defined,no-any-return]
+def _default_schema_json(model: type[BaseModel]) -> str:
+    schema = BaseModel.model_json_schema.__func__(model)  # type: ignore[attr-defined]
+    return json.dumps(schema)
 
 
 # Deriving from instructor's schema base keeps instructor from wrapping the class in a new
@@ -168,7 +169,8 @@ class Draft(_Draft, instructor.OpenAISchema):
         """The schema, built once: instructor asks for it on every call (a hot path)."""
         if args or kwargs:
             return super().model_json_schema(*args, **kwargs)
-        return copy.deepcopy(_default_schema(cls))
+        # A fresh copy each time (callers may change it); parsing JSON is quicker than deepcopy.
+        return json.loads(_default_schema_json(cls))  # type: ignore[no-any-return]
 
     def records(self) -> Iterator[tuple[RecordKind, int, DraftRecord]]:
         for kind, field_name in RECORD_FIELDS.items():

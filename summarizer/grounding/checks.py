@@ -208,11 +208,15 @@ class Grounded:
 def _phrase_in(phrase: tuple[str, ...], text: tuple[str, ...]) -> bool:
     if not phrase or len(phrase) > len(text):
         return False
-    first = phrase[0]
-    return any(
-        text[i] == first and text[i : i + len(phrase)] == phrase
-        for i in range(len(text) - len(phrase) + 1)
-    )
+    first, length, start = phrase[0], len(phrase), 0
+    while True:  # tuple.index finds each candidate start at C speed (a hot path)
+        try:
+            start = text.index(first, start)
+        except ValueError:
+            return False
+        if text[start : start + length] == phrase:
+            return True
+        start += 1
 
 
 def _content(words: Iterable[str]) -> set[str]:

@@ -248,7 +248,9 @@ def count_numbers(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
+@functools.lru_cache(maxsize=64)
 def all_numbers(text: str) -> frozenset[str]:
-    """Every number `text` writes (digits or number words), commas dropped."""
+    """Every number `text` writes (digits or number words), commas dropped. Cached: the same
+    article is read by every summary sentence and by grounding inside and after validation."""
     digits = words_to_digits(fold_chars(text))
     return frozenset(m.group().replace(",", "") for m in _DIGITS.finditer(digits))

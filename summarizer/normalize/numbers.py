@@ -73,6 +73,9 @@ SCALE_WORDS: Final = {
     "trillion": 10**12,
 }
 _MULTIPLIER_WORDS: Final = frozenset({"hundred", "dozen", *SCALE_WORDS})
+# The words a number can begin with: a unit, teen or tens ("twenty-two" by its first part),
+# or the article/half of "a hundred", "half a million". Any other word is skipped at once.
+_NUMBER_STARTS: Final = frozenset({*_UNITS, *_TEENS, *_TENS, "a", "an", "half"})
 _WORD_TOKEN: Final = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 
 
@@ -183,8 +186,12 @@ def words_to_digits(text: str) -> str:
     done = 0
     i = 0
     while i < len(tokens):
+        first = tokens[i].group().lower()
+        if first.split("-", 1)[0] not in _NUMBER_STARTS:
+            i += 1
+            continue
         # A number is read only over words separated by plain spaces.
-        words = [tokens[i].group().lower()]
+        words = [first]
         j = i + 1
         while j < len(tokens) and text[tokens[j - 1].end() : tokens[j].start()].isspace():
             words.append(tokens[j].group().lower())
