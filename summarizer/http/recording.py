@@ -489,6 +489,13 @@ class Recorder:
                 return _serve(cursors, (_ANY_FILE, key), anywhere)
             return None
 
+    def _replayed(self, prepared: _Prepared, session: _Session | None) -> httpx.Response | None:
+        """The recorded answer to this request, unless recording afresh or there is none."""
+        if self.mode == "record":
+            return None
+        recorded = self._lookup(prepared.key, session)
+        return None if recorded is None else _to_response(recorded)
+
     def _miss(self, prepared: _Prepared, session: _Session | None) -> ReplayMissError:
         return ReplayMissError(
             prepared.key,
@@ -590,12 +597,9 @@ class _RecordingTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.read()
-        prepared = _prepare(request)
-        session = self._recorder._current_session()
-        if self._recorder.mode != "record":
-            recorded = self._recorder._lookup(prepared.key, session)
-            if recorded is not None:
-                return _to_response(recorded)
+        prepared, session = _prepare(request), self._recorder._current_session()
+        if (replayed := self._recorder._replayed(prepared, session)) is not None:
+            return replayed
         if self._inner is None:
             raise self._recorder._miss(prepared, session)
         response = self._inner.handle_request(request)
@@ -617,12 +621,9 @@ class _AsyncRecordingTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await request.aread()
-        prepared = _prepare(request)
-        session = self._recorder._current_session()
-        if self._recorder.mode != "record":
-            recorded = self._recorder._lookup(prepared.key, session)
-            if recorded is not None:
-                return _to_response(recorded)
+        prepared, session = _prepare(request), self._recorder._current_session()
+        if (replayed := self._recorder._replayed(prepared, session)) is not None:
+            return replayed
         if self._inner is None:
             raise self._recorder._miss(prepared, session)
         response = await self._inner.handle_async_request(request)
