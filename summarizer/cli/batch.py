@@ -153,7 +153,7 @@ def batchfile_build_command(
             backend=backend or "openai", model=model, base_url=base_url, mode=mode,
             max_tokens=max_tokens, context_tokens=context_tokens,
         )  # fmt: skip
-        with Summarizer(**options) as summarizer, Store(store) as opened:  # type: ignore[arg-type]
+        with Summarizer(**options) as summarizer, Store(store) as opened:
             plan = build_file(items, out, summarizer=summarizer, store=opened)
     except UsageError as error:
         fail(str(error), ExitCode.USAGE)
@@ -209,7 +209,7 @@ def batchfile_ingest_command(
             max_tokens=max_tokens, max_reasks=max_reasks, context_tokens=context_tokens,
         )  # fmt: skip
         display, hook = progress_display(len(items), enabled=progress)
-        summarizer = Summarizer(**options)  # type: ignore[arg-type]
+        summarizer = Summarizer(**options)
         with summarizer, Store(store) as opened, display:
             report, parsed, served = ingest_file(
                 items, requests, answers, out, summarizer=summarizer, store=opened,

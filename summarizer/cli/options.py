@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, NoReturn, TextIO
+from typing import Annotated, Any, NoReturn, TextIO
 
 import typer
 
@@ -97,7 +97,7 @@ def fail_on(error: BaseException) -> NoReturn:
     fail(str(error), exit_code_for(error))
 
 
-def present(**options: object) -> dict[str, object]:
+def present(**options: object) -> dict[str, Any]:
     """The options the user gave (None means: not given, use the library's default)."""
     return {name: value for name, value in options.items() if value is not None}
 
