@@ -93,9 +93,12 @@ def _find_in(quote: str, text: str, start: int, end: int, threshold: float | Non
 
 
 @functools.cache
-def _instruction_patterns() -> tuple[re.Pattern[str], ...]:
+def _instruction_pattern() -> re.Pattern[str]:
+    """The data file's patterns as one alternation: one search per sentence, not six (this
+    runs over every sentence of every new article)."""
     raw = resources.files("summarizer").joinpath("data/injection.json").read_text("utf-8")
-    return tuple(re.compile(p, re.IGNORECASE) for p in json.loads(raw)["patterns"])
+    patterns = json.loads(raw)["patterns"]
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=64)
@@ -105,7 +108,7 @@ def instruction_spans(text: str) -> tuple[tuple[int, int], ...]:
     for p_start, p_end in paragraph_spans(text):
         for start, end in sentence_spans(text, p_start, p_end):
             sentence = fold_chars(text[start:end])
-            if any(pattern.search(sentence) for pattern in _instruction_patterns()):
+            if _instruction_pattern().search(sentence):
                 found.append((start, end))
     return tuple(found)
 
