@@ -19,6 +19,7 @@ import instructor
 from instructor.core.hooks import Hooks
 from pydantic import BaseModel
 
+from summarizer import instructor_checks
 from summarizer.extract.base import CallTally
 
 if TYPE_CHECKING:
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from summarizer.backends.base import Backend
 
 Model = TypeVar("Model", bound=BaseModel)
+
+instructor_checks.install()
 
 
 @dataclass

@@ -104,6 +104,10 @@ def _instruction_pattern() -> re.Pattern[str]:
 @functools.lru_cache(maxsize=64)
 def instruction_spans(text: str) -> tuple[tuple[int, int], ...]:
     """Sentences of `text` that address a model (prompt injection), as (start, end)."""
+    # A sentence's match is a match in the whole text (sentences are separated by white
+    # space), so a text with none has no such sentence: one search for the usual article.
+    if not _instruction_pattern().search(fold_chars(text)):
+        return ()
     found = []
     for p_start, p_end in paragraph_spans(text):
         for start, end in sentence_spans(text, p_start, p_end):
