@@ -108,3 +108,30 @@ def test_the_answer_key_holds_base_url_and_context_budget(tmp_path: Path) -> Non
         with Summarizer(base_url=one.base_url, api_key=API_KEY, context_tokens=4400) as summarizer:
             split = _run(summarizer, folder, tmp_path / "4.jsonl", store)
             assert split.from_cache == 0 and one.stats.requests > 2  # parts: other requests
+
+
+def test_the_answer_key_leaves_the_request_as_it_was() -> None:
+    """The key is taken from the request as the backend will send it (wire format, seed,
+    server extras) without changing the request instructor goes on to send."""
+    import copy
+
+    from summarizer.backends.openai_compat import OpenAICompatBackend
+    from summarizer.drafts import Draft
+    from summarizer.runner.metering import answer_key
+
+    backend = OpenAICompatBackend(base_url="http://127.0.0.1:9/v1", api_key=API_KEY)
+    backend.sampling_extras = {"top_k": 40}
+    schema = {"name": "Draft", "schema": Draft.model_json_schema()}
+    request = {
+        "model": "gpt-4o-mini",
+        "messages": [{"role": "user", "content": "text"}],
+        "response_format": {"type": "json_schema", "json_schema": schema},
+        "extra_body": {"cache_prompt": True},
+    }
+    before = copy.deepcopy(request)
+    key = answer_key(backend, request)
+    assert request == before
+    assert key == answer_key(backend, copy.deepcopy(before))
+    sent = backend.prepare_request(dict(request))
+    assert sent["response_format"]["type"] == "json_object"  # the key saw the wire form
+    assert sent["extra_body"] == {"top_k": 40, "cache_prompt": True}

@@ -24,6 +24,7 @@ match tier), so nothing downstream locates it again.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -445,13 +446,23 @@ def _sentence_problems(sentence: str, article: str, published: str | None) -> li
 def summary_problems(summary: str, scope: GroundingScope | str) -> list[tuple[str, list[str]]]:
     """(sentence, reasons) for every summary sentence with a name or number not in the
     article (instruction sentences of the article support nothing)."""
-    article = without_instructions(_as_scope(scope).text)
+    scope = _as_scope(scope)
+    found = _summary_problems(summary, scope.text, scope.published)
+    return [(sentence, list(reasons)) for sentence, reasons in found]
+
+
+@functools.lru_cache(maxsize=64)
+def _summary_problems(
+    summary: str, text: str, published: str | None
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    # Cached: the same summary is checked in the validator and again after the merge.
+    article = without_instructions(text)
     found = []
     for sentence in _summary_sentences(summary):
-        reasons = _sentence_problems(sentence, article, _as_scope(scope).published)
+        reasons = _sentence_problems(sentence, article, published)
         if reasons:
-            found.append((sentence, reasons))
-    return found
+            found.append((sentence, tuple(reasons)))
+    return tuple(found)
 
 
 # --- the whole draft ---------------------------------------------------------------------------

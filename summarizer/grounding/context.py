@@ -207,7 +207,7 @@ def actor_context(text: str, start: int, end: int) -> list[str]:
 @functools.lru_cache(maxsize=4096)
 def tokens(text: str) -> tuple[str, ...]:
     """Word tokens for matching: folded, case-folded, plural-folded ("U.S." -> "u", "s")."""
-    return tuple(singular(t) for t in _TOKEN.findall(fold_chars(text).casefold()))
+    return tuple(map(singular, _TOKEN.findall(fold_chars(text).casefold())))
 
 
 _MONTHS = frozenset(

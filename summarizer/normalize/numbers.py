@@ -179,33 +179,103 @@ def format_decimal(value: Decimal) -> str:
     return format(value.normalize(), "f")  # "f": 1E+6 prints as 1000000
 
 
+_ASCII_LETTERS: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_START_WORDS: Final = (*_UNITS, *_TEENS, *_TENS)
+# The next word of a number: only white space between.
+_NEXT_WORD: Final = re.compile(r"\s+([A-Za-z]+(?:-[A-Za-z]+)*)")
+
+
+def _word_starts_at(text: str, index: int) -> bool:
+    """A `_WORD_TOKEN` begins at `index` (a letter not after a letter or a letter-hyphen)."""
+    before = text[max(0, index - 2) : index]
+    return not before or (
+        before[-1] not in _ASCII_LETTERS
+        and not (before[-1] == "-" and len(before) == 2 and before[0] in _ASCII_LETTERS)
+    )
+
+
+def _word_ends_at(text: str, index: int) -> bool:
+    """A `_WORD_TOKEN` ends at `index` (no letter, and no hyphen-letter, follows)."""
+    after = text[index : index + 2]
+    return not after or (
+        after[0] not in _ASCII_LETTERS
+        and not (after[0] == "-" and len(after) == 2 and after[1] in _ASCII_LETTERS)
+    )
+
+
+def _word_before(text: str, end: int, words: tuple[str, ...]) -> int | None:
+    """Where one of `words` (any case) stands as a whole word before the white space that
+    ends at `end`; None when there is no white space or no such word."""
+    start = end
+    while start > 0 and text[start - 1].isspace():
+        start -= 1
+    if start == end:
+        return None
+    for word in words:
+        begin = start - len(word)
+        piece = text[max(begin, 0) : start]
+        if (
+            begin >= 0
+            and piece.lower() == word
+            and all(c in _ASCII_LETTERS for c in piece)
+            and _word_starts_at(text, begin)
+        ):
+            return begin
+    return None
+
+
+def _number_starts(text: str) -> list[int]:
+    """Where a number may begin: every word whose first part is a unit, teen or tens word,
+    and the "a"/"an"/"half" of "a hundred" or "half a million" (alone those are no number).
+    Found by substring search, not word by word (this runs over every new article); a
+    text whose lower case changes its length is read word by word instead."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # offsets would not line up
+        return [m.start() for m in _WORD_TOKEN.finditer(text)]
+    found = set()
+    for word in _START_WORDS:
+        at = lowered.find(word)
+        while at >= 0:
+            after = at + len(word)
+            if (after == len(text) or text[after] not in _ASCII_LETTERS) and _word_starts_at(
+                text, at
+            ):
+                found.add(at)
+            at = lowered.find(word, at + 1)
+    for word in _MULTIPLIER_WORDS:
+        at = lowered.find(word)
+        while at >= 0:
+            whole = _word_starts_at(text, at) and _word_ends_at(text, at + len(word))
+            if whole and (article := _word_before(text, at, ("an", "a"))) is not None:
+                found.add(article)
+                if (half := _word_before(text, article, ("half",))) is not None:
+                    found.add(half)
+            at = lowered.find(word, at + 1)
+    return sorted(found)
+
+
 def words_to_digits(text: str) -> str:
     """Rewrite number words as digits ("eighty-two HIMARS" -> "82 HIMARS"), rest unchanged."""
-    tokens = list(_WORD_TOKEN.finditer(text))
     pieces: list[str] = []
     done = 0
-    i = 0
-    while i < len(tokens):
-        first = tokens[i].group().lower()
-        if first.split("-", 1)[0] not in _NUMBER_STARTS:
-            i += 1
+    for start in _number_starts(text):
+        if start < done:  # inside the number just read
             continue
-        # A number is read only over words separated by plain spaces.
-        words = [first]
-        j = i + 1
-        while j < len(tokens) and text[tokens[j - 1].end() : tokens[j].start()].isspace():
-            words.append(tokens[j].group().lower())
-            j += 1
-            if j - i > 12:
-                break
+        first = _WORD_TOKEN.match(text, start)
+        if first is None or first.group().lower().split("-", 1)[0] not in _NUMBER_STARTS:
+            continue
+        # A number is read only over words separated by plain white space.
+        words = [first.group().lower()]
+        ends = [first.end()]
+        while len(words) <= 12 and (following := _NEXT_WORD.match(text, ends[-1])):
+            words.append(following.group(1).lower())
+            ends.append(following.end())
         value, used = _read_number_words(words)
         if value is None or used == 0:
-            i += 1
             continue
-        pieces.append(text[done : tokens[i].start()])
+        pieces.append(text[done:start])
         pieces.append(format_decimal(value))
-        done = tokens[i + used - 1].end()
-        i += used
+        done = ends[used - 1]
     pieces.append(text[done:])
     return "".join(pieces)
 

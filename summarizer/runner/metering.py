@@ -23,7 +23,6 @@ retry policy's callback (`http.retry.listening`).
 from __future__ import annotations
 
 import contextlib
-import copy
 import threading
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
@@ -135,7 +134,8 @@ def answer_key(backend: Any, kwargs: dict[str, Any]) -> str:
     max_tokens; a strategy changes the messages it sends. Works for every backend (the
     in-process one sends no `model` field and is never serialized by the SDK).
     """
-    prepared = backend.prepare_request(copy.deepcopy(dict(kwargs)))
+    # A shallow copy is enough: `prepare_request` replaces keys, never a nested value.
+    prepared = backend.prepare_request(dict(kwargs))
     return canonical_sha256(
         {
             "backend": backend.name,
