@@ -36,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from summarizer.runner import BatchItem, expand_inputs, run_batch  # noqa: E402
+from summarizer.runner import BatchItem, BatchLimits, expand_inputs, run_batch  # noqa: E402
 from summarizer.store import PriceTable, Store  # noqa: E402
 
 FILLER = (
@@ -115,7 +115,7 @@ def run_items(
                 workdir / "warmup.jsonl",
                 summarizer=summarizer,
                 store=store,
-                concurrency=concurrency,
+                limits=BatchLimits(concurrency),
             )
         started = time.perf_counter()
         report = await run_batch(
@@ -123,8 +123,7 @@ def run_items(
             workdir / "results.jsonl",
             summarizer=summarizer,
             store=store,
-            concurrency=concurrency,
-            rpm=rpm,
+            limits=BatchLimits(concurrency, rpm),
         )
         return time.perf_counter() - started, report
 
@@ -147,7 +146,7 @@ def run_processes(
         config=config,
         store_path=workdir / "store.db",
         processes=processes,
-        concurrency=concurrency,
+        limits=BatchLimits(concurrency),
     )
     return report.wall_seconds - report.startup_seconds, report
 

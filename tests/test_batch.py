@@ -24,6 +24,7 @@ from summarizer.api import Summarizer
 from summarizer.backends.base import Capabilities
 from summarizer.errors import ConfigurationError
 from summarizer.runner.inputs import BatchItem, UsageError, expand_inputs, load_article
+from summarizer.runner.limits import BatchLimits
 from summarizer.runner.ratelimit import RateLimiter, TokenBucket
 from summarizer.runner.report import EXIT_BUDGET, EXIT_OK, EXIT_SOME_FAILED
 from summarizer.runner.results_file import ResultsFile
@@ -422,7 +423,7 @@ def test_run_batch_writes_one_line_per_input_and_exit_codes(
     (tmp_path / "in" / "empty.txt").write_text("")
     out = tmp_path / "results.jsonl"
     items = expand_inputs([str(tmp_path / "in")])
-    report = run(run_batch(items, out, summarizer=summarizer, store=store, concurrency=3))
+    report = run(run_batch(items, out, summarizer=summarizer, store=store, limits=BatchLimits(3)))
     lines = read_lines(out)
     assert sorted(line_id(x) for x in lines) == sorted(i.id for i in items)
     assert report.done == 5 and report.failed == 2
@@ -476,7 +477,9 @@ def test_budget_stops_new_calls_and_leaves_the_batch_resumable(
     items = expand_inputs([str(tmp_path / "in")])
     budget = 10.0  # at these prices a call costs ~$2 and is estimated at ~$8 (full max_tokens)
     report = run(
-        run_batch(items, out, summarizer=summarizer, store=store, budget=budget, concurrency=1)
+        run_batch(
+            items, out, summarizer=summarizer, store=store, limits=BatchLimits(1, budget=budget)
+        )
     )
     assert 1 <= report.done < 6
     assert report.budget_reached and report.skipped_budget == 6 - report.done
@@ -484,11 +487,15 @@ def test_budget_stops_new_calls_and_leaves_the_batch_resumable(
     assert report.spent_on_batch <= budget  # never a call past the budget
     assert len(read_lines(out)) == report.done
     again = run(
-        run_batch(items, out, summarizer=summarizer, store=store, budget=budget, concurrency=1)
+        run_batch(
+            items, out, summarizer=summarizer, store=store, limits=BatchLimits(1, budget=budget)
+        )
     )
     assert again.done == 0 and again.skipped_budget == 6 - report.done  # the ledger remembers
     assert store.spent(batch=str(out.resolve())) <= budget
-    final = run(run_batch(items, out, summarizer=summarizer, store=store, budget=1000.0))
+    final = run(
+        run_batch(items, out, summarizer=summarizer, store=store, limits=BatchLimits(budget=1000.0))
+    )
     assert final.exit_code == EXIT_OK
     assert sorted(line_id(x) for x in read_lines(out)) == sorted(i.id for i in items)
     assert len(backend.calls) == 6
@@ -502,7 +509,9 @@ def test_budget_still_writes_answers_from_the_cache(
     run(run_batch(items, tmp_path / "first.jsonl", summarizer=summarizer, store=store))
     calls = len(backend.calls)
     out = tmp_path / "second.jsonl"
-    report = run(run_batch(items, out, summarizer=summarizer, store=store, budget=0.0))
+    report = run(
+        run_batch(items, out, summarizer=summarizer, store=store, limits=BatchLimits(budget=0.0))
+    )
     assert report.from_cache == 3 and report.exit_code == EXIT_OK
     assert len(backend.calls) == calls
 
@@ -701,3 +710,14 @@ def test_the_sync_create_path_takes_the_rate_limiter_like_the_async_one() -> Non
     assert limiter.requests.level == requests - 1
     used = completion.usage.prompt_tokens + completion.usage.completion_tokens
     assert limiter.tokens.level == tokens - used  # the estimate, corrected by the usage
+
+
+def test_worker_processes_share_the_concurrency_and_rates_but_not_the_budget() -> None:
+    limits = BatchLimits(5, rpm=100, tpm=1000, budget=2.0)
+    shares = [limits.share(index, 2) for index in range(2)]
+    assert [s.concurrency for s in shares] == [3, 2]
+    assert {(s.rpm, s.tpm, s.budget) for s in shares} == {(50, 500, 2.0)}  # one shared ledger
+    assert BatchLimits(1).share(1, 2).concurrency == 1  # never a worker with nothing to do
+    assert BatchLimits().share(0, 2).rpm is None  # no limit stays no limit
+    with pytest.raises(ValueError, match="concurrency must be at least 1"):
+        BatchLimits(0)

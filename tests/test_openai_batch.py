@@ -18,6 +18,7 @@ from summarizer.remote.openai_batch import CREATING, INGESTED, SUBMITTED, run_op
 from summarizer.remote.requests import VIA, chat_requests, read_answers
 from summarizer.remote.vllm import build_file, ingest_file
 from summarizer.runner.inputs import BatchItem, expand_inputs
+from summarizer.runner.limits import BatchLimits
 from summarizer.runner.report import EXIT_OK
 from summarizer.store import Job, Price, PriceTable, Store
 
@@ -198,7 +199,7 @@ def test_budget_refuses_to_submit_an_expensive_batch(
         tmp_path / "results.jsonl",
         summarizer=summarizer,
         store=store,
-        budget=0.0000001,
+        limits=BatchLimits(budget=0.0000001),
         poll_interval=0,
         sleep=no_sleep,
     )

@@ -24,6 +24,7 @@ from summarizer.api import Summarizer
 from summarizer.cli import app
 from summarizer.http.client import make_timeout
 from summarizer.runner.inputs import expand_inputs
+from summarizer.runner.limits import BatchLimits
 from summarizer.runner.report import EXIT_BUDGET, EXIT_OK
 from summarizer.runner.runner import Done, Failed, run_batch
 from summarizer.store import Price, PriceTable, Store
@@ -85,7 +86,7 @@ def test_1_budget_is_checked_before_every_call_of_a_long_article(tmp_path: Path)
         assert parts > 10
         report = asyncio.run(
             run_batch(items, tmp_path / "out.jsonl", summarizer=summarizer, store=store,
-                      budget=budget, durable=False)
+                      limits=BatchLimits(budget=budget), durable=False)
         )  # fmt: skip
         assert report.exit_code == EXIT_BUDGET
         assert 1 <= fake.stats.requests < parts

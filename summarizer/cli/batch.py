@@ -34,6 +34,7 @@ from summarizer.redaction import scrub_text
 
 if TYPE_CHECKING:
     from summarizer.runner.inputs import BatchItem
+    from summarizer.runner.limits import BatchLimits
     from summarizer.runner.report import BatchReport
     from summarizer.store import Store
 
@@ -199,9 +200,12 @@ def batchfile_ingest_command(
     from summarizer.cli.views import progress_display, report_notes, report_table
     from summarizer.remote.vllm import ingest_file
     from summarizer.runner.inputs import UsageError, expand_inputs
+    from summarizer.runner.limits import BatchLimits
     from summarizer.store import Store
 
     console = Console(stderr=True)
+    if concurrency < 1:
+        fail("--concurrency must be at least 1", ExitCode.USAGE)
     try:
         items = expand_inputs(inputs, stdin=sys.stdin, exclude=[out, store, answers, requests])
         options = present(
@@ -213,7 +217,7 @@ def batchfile_ingest_command(
         with summarizer, Store(store) as opened, display:
             report, parsed, served = ingest_file(
                 items, requests, answers, out, summarizer=summarizer, store=opened,
-                concurrency=concurrency, on_progress=hook,
+                limits=BatchLimits(concurrency), on_progress=hook,
             )  # fmt: skip
     except UsageError as error:
         fail(str(error), ExitCode.USAGE)
@@ -257,6 +261,7 @@ def run_batch_command(
     from summarizer.cli.views import progress_display, report_notes, report_table
     from summarizer.config import Config
     from summarizer.runner.inputs import UsageError, expand_inputs
+    from summarizer.runner.limits import BatchLimits
     from summarizer.runner.processes import run_batch_processes
     from summarizer.runner.report import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE
     from summarizer.runner.results_file import check_results_path
@@ -270,6 +275,7 @@ def run_batch_command(
     if problem is not None:
         console.print(f"summarizer: error: {problem}", markup=False)
         return EXIT_USAGE
+    limits = BatchLimits(concurrency, rpm, tpm, budget)
     try:
         items = expand_inputs(inputs, stdin=stdin, exclude=[out, store_path])
         check_results_path(out)
@@ -288,10 +294,7 @@ def run_batch_command(
                     config=Config.from_kwargs(**summarizer_options),
                     store_path=store_path,
                     processes=processes,
-                    concurrency=concurrency,
-                    rpm=rpm,
-                    tpm=tpm,
-                    budget=budget,
+                    limits=limits,
                     prices_path=prices,
                     on_progress=hook,
                     retry_failed=retry_failed,
@@ -304,10 +307,7 @@ def run_batch_command(
                 out,
                 store=store,
                 summarizer_options=summarizer_options,
-                concurrency=concurrency,
-                rpm=rpm,
-                tpm=tpm,
-                budget=budget,
+                limits=limits,
                 via=via,
                 poll_interval=poll_interval,
                 progress=progress,
@@ -353,10 +353,7 @@ def _run_command(
     *,
     summarizer: Any,
     store: Store,
-    concurrency: int,
-    rpm: float | None,
-    tpm: float | None,
-    budget: float | None,
+    limits: BatchLimits,
     via: str,
     poll_interval: float,
     progress: bool,
@@ -369,7 +366,7 @@ def _run_command(
     display, hook = progress_display(len(items), enabled=progress)
     backend = summarizer.backend
     unpriced = store.prices.cost(backend.name, backend.model, 1, 1) is None
-    if budget is not None and unpriced:
+    if limits.budget is not None and unpriced:
         display.console.print(
             f"summarizer: warning: model {backend.model!r} has no price in the price table; "
             "--budget cannot limit its calls (see --prices)"
@@ -377,10 +374,7 @@ def _run_command(
     shared: dict[str, Any] = {
         "summarizer": summarizer,
         "store": store,
-        "concurrency": concurrency,
-        "rpm": rpm,
-        "tpm": tpm,
-        "budget": budget,
+        "limits": limits,
         "on_progress": hook,
         "retry_failed": retry_failed,
     }

@@ -36,6 +36,7 @@ from summarizer.remote.requests import (
     write_requests,
 )
 from summarizer.runner.inputs import BatchItem, UsageError
+from summarizer.runner.limits import BatchLimits
 from summarizer.runner.report import BatchReport
 from summarizer.runner.results_file import ResultsFile
 from summarizer.runner.runner import ProgressHook, batch_name, run_batch
@@ -184,10 +185,7 @@ def run_openai_batch(
     *,
     summarizer: Summarizer,
     store: Store,
-    concurrency: int = 8,
-    rpm: float | None = None,
-    tpm: float | None = None,
-    budget: float | None = None,
+    limits: BatchLimits = BatchLimits(),
     poll_interval: float = 30.0,
     client: openai.OpenAI | None = None,
     on_status: Callable[[Any], None] | None = None,
@@ -216,17 +214,24 @@ def run_openai_batch(
         if plan.request_count == 0:
             requests_path.unlink()
             report = asyncio.run(
-                run_batch(items, out, summarizer=summarizer, store=store, on_progress=on_progress)
+                run_batch(
+                    items,
+                    out,
+                    summarizer=summarizer,
+                    store=store,
+                    limits=limits,
+                    on_progress=on_progress,
+                )
             )
             return BatchApiRun(report=report, notes=["nothing to submit"])
         too_big = check_batch_limits(plan)
         if too_big is not None:
             requests_path.unlink()
             raise UsageError(too_big)
-        refusal = _over_budget(plan, summarizer, store, batch, budget)
+        refusal = _over_budget(plan, summarizer, store, batch, limits.budget)
         if refusal is not None:
             requests_path.unlink()
-            report = BatchReport(total=len(items), budget=budget, budget_reached=True)
+            report = BatchReport(total=len(items), budget=limits.budget, budget_reached=True)
             report.skipped_budget = len(todo)
             return BatchApiRun(report=report, notes=[refusal])
         job = submit(client, store, batch, requests_path, request_count=plan.request_count)
@@ -250,10 +255,7 @@ def run_openai_batch(
             answers,
             summarizer=summarizer,
             store=store,
-            concurrency=concurrency,
-            rpm=rpm,
-            tpm=tpm,
-            budget=budget,
+            limits=limits,
             on_progress=on_progress,
         )
     )

@@ -31,6 +31,7 @@ from summarizer.articles import Article
 from summarizer.errors import ConfigurationError, InputError
 from summarizer.http.bodies import body_key, chat_body
 from summarizer.runner.inputs import BatchItem, load_article
+from summarizer.runner.limits import BatchLimits
 from summarizer.runner.metering import DelegatingBackend, MeteredBackend, answer_key
 from summarizer.runner.report import BatchReport
 from summarizer.runner.runner import ProgressHook, run_batch
@@ -308,10 +309,7 @@ async def ingest(
     *,
     summarizer: Summarizer,
     store: Store,
-    concurrency: int = 8,
-    rpm: float | None = None,
-    tpm: float | None = None,
-    budget: float | None = None,
+    limits: BatchLimits = BatchLimits(),
     on_progress: ProgressHook | None = None,
 ) -> tuple[BatchReport, int]:
     """Validate downloaded answers into the results file (exactly once, resumable).
@@ -326,15 +324,7 @@ async def ingest(
         return backend
 
     report = await run_batch(
-        items,
-        out,
-        summarizer=summarizer,
-        store=store,
-        concurrency=concurrency,
-        rpm=rpm,
-        tpm=tpm,
-        budget=budget,
-        on_progress=on_progress,
+        items, out, summarizer=summarizer, store=store, limits=limits, on_progress=on_progress,
         wrap=wrap,
-    )
+    )  # fmt: skip
     return report, sum(b.served for b in served)

@@ -22,6 +22,7 @@ from summarizer.remote.requests import (
     write_requests,
 )
 from summarizer.runner.inputs import BatchItem
+from summarizer.runner.limits import BatchLimits
 from summarizer.runner.report import BatchReport
 from summarizer.runner.runner import ProgressHook
 from summarizer.store import Store
@@ -47,7 +48,7 @@ def ingest_file(
     *,
     summarizer: Summarizer,
     store: Store,
-    concurrency: int = 8,
+    limits: BatchLimits = BatchLimits(),
     on_progress: ProgressHook | None = None,
 ) -> tuple[BatchReport, Answers, int]:
     """`summarizer batchfile ingest`: validate a run_batch output into the results file."""
@@ -61,7 +62,7 @@ def ingest_file(
             answers,
             summarizer=summarizer,
             store=store,
-            concurrency=concurrency,
+            limits=limits,
             on_progress=on_progress,
         )
     )

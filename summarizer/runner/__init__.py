@@ -2,6 +2,7 @@
 
 - `inputs`: planning a batch and reading one input;
 - `results_file`: the crash-safe, exactly-once results JSONL;
+- `limits`: `BatchLimits`, how hard a batch may push (concurrency, rates, budget);
 - `ratelimit`: request / token buckets, fixed or learned from the server;
 - `metering`: answer cache, budget, limiter and ledger around every model call;
 - `runner`: failure isolation, concurrency, resume (`run_batch`, `summarize_many`);
@@ -10,6 +11,7 @@
 """
 
 from summarizer.runner.inputs import BatchItem, UsageError, expand_inputs
+from summarizer.runner.limits import BatchLimits
 from summarizer.runner.metering import Spend
 from summarizer.runner.report import BatchReport
 from summarizer.runner.runner import (
@@ -24,6 +26,7 @@ from summarizer.runner.runner import (
 
 __all__ = [
     "BatchItem",
+    "BatchLimits",
     "BatchReport",
     "Done",
     "Failed",

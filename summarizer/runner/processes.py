@@ -22,6 +22,7 @@ from typing import Any
 from summarizer.config import Config
 from summarizer.errors import ConfigurationError
 from summarizer.runner.inputs import BatchItem
+from summarizer.runner.limits import BatchLimits
 from summarizer.runner.report import BatchReport
 from summarizer.runner.results_file import ResultsFile
 from summarizer.runner.runner import (
@@ -48,10 +49,7 @@ class _Shard:
     store_path: str
     prices_path: str | None
     batch: str
-    concurrency: int
-    rpm: float | None
-    tpm: float | None
-    budget: float | None
+    limits: BatchLimits
     parent_pid: int
     max_article_tokens: int | None = None
 
@@ -75,9 +73,7 @@ def _shard_main(shard: _Shard, messages: Any) -> None:
                 summarizer,
                 store=store,
                 batch=shard.batch,
-                rpm=shard.rpm,
-                tpm=shard.tpm,
-                budget=shard.budget,
+                limits=shard.limits,
                 shared_budget=True,
                 max_article_tokens=shard.max_article_tokens,
             )
@@ -90,7 +86,8 @@ def _shard_main(shard: _Shard, messages: Any) -> None:
                     yield item
 
             async def loop() -> None:
-                async for result in run_pool(runner, while_parent_lives(), shard.concurrency):
+                pool = run_pool(runner, while_parent_lives(), shard.limits.concurrency)
+                async for result in pool:
                     messages.put(_message(shard.index, result))
 
             asyncio.run(loop())
@@ -101,10 +98,6 @@ def _shard_main(shard: _Shard, messages: Any) -> None:
         messages.put(("crash", shard.index, f"{type(error).__name__}: {error}"))
 
 
-def _split(total: float | None, parts: int) -> float | None:
-    return None if total is None else total / parts
-
-
 def run_batch_processes(
     items: Sequence[BatchItem],
     out: Path,
@@ -112,10 +105,7 @@ def run_batch_processes(
     config: Config,
     store_path: Path,
     processes: int,
-    concurrency: int = 8,
-    rpm: float | None = None,
-    tpm: float | None = None,
-    budget: float | None = None,
+    limits: BatchLimits = BatchLimits(),
     prices_path: Path | None = None,
     durable: bool = True,
     on_progress: ProgressHook | None = None,
@@ -127,7 +117,7 @@ def run_batch_processes(
     import multiprocessing
 
     started = time.perf_counter()
-    report = BatchReport(total=len(items), budget=budget)
+    report = BatchReport(total=len(items), budget=limits.budget)
     batch = batch_name(out)
     # Create and migrate the store here, once, so the children only ever open a ready one.
     Store(store_path, prices=PriceTable.load(prices_path)).close()
@@ -138,12 +128,10 @@ def run_batch_processes(
         messages: Any = context.Queue()
         children = []
         for index, shard_items in enumerate(shards):
-            share = max(1, concurrency // len(shards) + (index < concurrency % len(shards)))
             shard = _Shard(
                 index, shard_items, config, str(store_path),
-                None if prices_path is None else str(prices_path), batch, share,
-                _split(rpm, len(shards)), _split(tpm, len(shards)), budget, os.getpid(),
-                max_article_tokens,
+                None if prices_path is None else str(prices_path), batch,
+                limits.share(index, len(shards)), os.getpid(), max_article_tokens,
             )  # fmt: skip
             child = context.Process(target=_shard_main, args=(shard, messages), daemon=True)
             child.start()

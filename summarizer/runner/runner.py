@@ -46,6 +46,7 @@ from summarizer.runner.inputs import (
     default_max_article_tokens,
     load_article,
 )
+from summarizer.runner.limits import BatchLimits
 from summarizer.runner.metering import Budget, MeteredBackend, Spend, _ItemScope, item_scope
 from summarizer.runner.ratelimit import RateLimiter
 from summarizer.runner.report import BatchReport
@@ -206,9 +207,7 @@ class BatchRunner:
         *,
         store: Store | None,
         batch: str = "",
-        rpm: float | None = None,
-        tpm: float | None = None,
-        budget: float | None = None,
+        limits: BatchLimits = BatchLimits(),
         prices: PriceTable | None = None,
         wrap: Callable[[MeteredBackend], Backend] | None = None,
         shared_budget: bool = False,
@@ -225,9 +224,10 @@ class BatchRunner:
             backend.context_tokens
         )
         self.prices = prices or (store.prices if store is not None else PriceTable.load())
-        self.limiter = RateLimiter(rpm, tpm, adaptive=adaptive and not rpm)
+        self.limits = limits
+        self.limiter = RateLimiter(limits.rpm, limits.tpm, adaptive=adaptive and not limits.rpm)
         # Other processes spend on the same batch: re-read the ledger before deciding.
-        self.budget = Budget(budget, store=store, batch=batch, shared=shared_budget)
+        self.budget = Budget(limits.budget, store=store, batch=batch, shared=shared_budget)
         self.backend = MeteredBackend(
             summarizer.backend,
             store=store,
@@ -364,7 +364,8 @@ async def summarize_many(
     own_store = isinstance(store, str | Path)
     opened = Store(store) if isinstance(store, str | Path) else store
     try:
-        runner = BatchRunner(summarizer, store=opened, batch=batch, rpm=rpm, tpm=tpm, budget=budget)
+        limits = BatchLimits(concurrency, rpm, tpm, budget)
+        runner = BatchRunner(summarizer, store=opened, batch=batch, limits=limits)
         coerced = (as_item(value, index) for index, value in enumerate(items))
         async for result in run_pool(runner, coerced, concurrency):
             yield result
@@ -438,10 +439,7 @@ async def run_batch(
     *,
     summarizer: Summarizer,
     store: Store,
-    concurrency: int = 8,
-    rpm: float | None = None,
-    tpm: float | None = None,
-    budget: float | None = None,
+    limits: BatchLimits = BatchLimits(),
     durable: bool = True,
     on_progress: ProgressHook | None = None,
     wrap: Callable[[MeteredBackend], Backend] | None = None,
@@ -453,17 +451,17 @@ async def run_batch(
     `retry_failed` first removes the error lines of earlier runs, so those inputs run again.
     """
     started = time.perf_counter()
-    report = BatchReport(total=len(items), budget=budget)
+    report = BatchReport(total=len(items), budget=limits.budget)
     batch = batch_name(out)
     with ResultsFile(out, durable=durable) as results:
         todo = resume(results, items, report, retry_failed=retry_failed)
         runner = BatchRunner(
-            summarizer, store=store, batch=batch, rpm=rpm, tpm=tpm, budget=budget, wrap=wrap,
+            summarizer, store=store, batch=batch, limits=limits, wrap=wrap,
             max_article_tokens=max_article_tokens,
         )  # fmt: skip
         if on_progress is not None:
             on_progress(report, None)
-        async for result in run_pool(runner, todo, concurrency):
+        async for result in run_pool(runner, todo, limits.concurrency):
             if not isinstance(result, Skipped):
                 # off the event loop: fsync must not stall the workers' HTTP calls
                 await asyncio.to_thread(results.write, result.line())
