@@ -204,10 +204,22 @@ def actor_context(text: str, start: int, end: int) -> list[str]:
     return found
 
 
-@functools.lru_cache(maxsize=4096)
+# Texts longer than this (whole articles, chunks) get a cache of their own: a batch of
+# distinct articles would otherwise fill the phrase cache with them (16 MiB at 2,000).
+_PHRASE_MAX_CHARS = 1000
+
+
 def tokens(text: str) -> tuple[str, ...]:
     """Word tokens for matching: folded, case-folded, plural-folded ("U.S." -> "u", "s")."""
+    return _article_tokens(text) if len(text) > _PHRASE_MAX_CHARS else _phrase_tokens(text)
+
+
+def _tokenize(text: str) -> tuple[str, ...]:
     return tuple(map(singular, _TOKEN.findall(fold_chars(text).casefold())))
+
+
+_phrase_tokens = functools.lru_cache(maxsize=4096)(_tokenize)
+_article_tokens = functools.lru_cache(maxsize=64)(_tokenize)
 
 
 _MONTHS = frozenset(

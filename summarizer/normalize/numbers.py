@@ -186,21 +186,17 @@ _NEXT_WORD: Final = re.compile(r"\s+([A-Za-z]+(?:-[A-Za-z]+)*)")
 
 
 def _word_starts_at(text: str, index: int) -> bool:
-    """A `_WORD_TOKEN` begins at `index` (a letter not after a letter or a letter-hyphen)."""
-    before = text[max(0, index - 2) : index]
-    return not before or (
-        before[-1] not in _ASCII_LETTERS
-        and not (before[-1] == "-" and len(before) == 2 and before[0] in _ASCII_LETTERS)
-    )
+    """A `_WORD_TOKEN` begins at `index`: no letter, and no letter-hyphen, comes before."""
+    if index == 0 or text[index - 1] in _ASCII_LETTERS:
+        return index == 0
+    return not (text[index - 1] == "-" and index >= 2 and text[index - 2] in _ASCII_LETTERS)
 
 
 def _word_ends_at(text: str, index: int) -> bool:
-    """A `_WORD_TOKEN` ends at `index` (no letter, and no hyphen-letter, follows)."""
-    after = text[index : index + 2]
-    return not after or (
-        after[0] not in _ASCII_LETTERS
-        and not (after[0] == "-" and len(after) == 2 and after[1] in _ASCII_LETTERS)
-    )
+    """A `_WORD_TOKEN` ends at `index`: no letter, and no hyphen-letter, comes after."""
+    if index == len(text) or text[index] in _ASCII_LETTERS:
+        return index == len(text)
+    return not (text[index] == "-" and index + 1 < len(text) and text[index + 1] in _ASCII_LETTERS)
 
 
 def _word_before(text: str, end: int, words: tuple[str, ...]) -> int | None:
@@ -236,6 +232,7 @@ def _number_starts(text: str) -> list[int]:
     for word in _START_WORDS:
         at = lowered.find(word)
         while at >= 0:
+            # the word's end may be a hyphen ("twenty-two" starts with "twenty")
             after = at + len(word)
             if (after == len(text) or text[after] not in _ASCII_LETTERS) and _word_starts_at(
                 text, at
