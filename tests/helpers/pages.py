@@ -14,12 +14,13 @@ sent until the connection closes, as servers streaming a large file do). An unkn
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from helpers.loopback import LoopbackServer
 
 __all__ = ["Page", "PageServer", "page", "page_server", "redirect"]
 
@@ -50,28 +51,14 @@ def redirect(location: str, status: int = 302) -> Page:
     return Page(status, b"", None, {"Location": location})
 
 
-class PageServer:
+class PageServer(LoopbackServer):
     def __init__(self, routes: Mapping[str, Page]) -> None:
         self.routes = dict(routes)
         self.requests: list[str] = []
-        self._stopping = threading.Event()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
+        super().__init__(_handler_for(self), name="page-server")
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}{path}"
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
+        return f"http://127.0.0.1:{self.port}{path}"
 
 
 def _handler_for(server: PageServer) -> type[BaseHTTPRequestHandler]:

@@ -24,8 +24,10 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from helpers.loopback import LoopbackServer
 
 __all__ = [
     "RecordedRequest",
@@ -100,7 +102,7 @@ def _resolve(step: Step, request: RecordedRequest) -> Reply:
     return Reply(200, dict(step))
 
 
-class ScriptedServer:
+class ScriptedServer(LoopbackServer):
     """The running server: ``base_url`` (ends in ``/v1``), ``requests`` received so far."""
 
     def __init__(self, script: Iterable[Step], *, repeat_last: bool = False) -> None:
@@ -108,20 +110,8 @@ class ScriptedServer:
         self._repeat_last = repeat_last
         self._served = 0
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
         self.requests: list[RecordedRequest] = []
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.02},  # shutdown() waits for one poll; keep tests quick
-            name="scripted-openai-server",
-            daemon=True,
-        )
-
-    @property
-    def port(self) -> int:
-        return int(self._httpd.server_address[1])
+        super().__init__(_handler_for(self), name="scripted-openai-server")
 
     @property
     def base_url(self) -> str:
@@ -131,16 +121,6 @@ class ScriptedServer:
         """Append steps to the script (also after the server started)."""
         with self._lock:
             self._script.extend(steps)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop answering and free the port; later requests get connection refused."""
-        self._stopping.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
 
     def _next(self, request: RecordedRequest) -> Reply:
         with self._lock:
