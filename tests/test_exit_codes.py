@@ -286,3 +286,8 @@ def test_batchfile_codes(tmp_path: Path) -> None:
                           "--base-url", "http://127.0.0.1:9/v1", "--no-progress")  # fmt: skip
     assert code == ExitCode.ERROR, stderr
     assert "answers.jsonl" in error_line(stderr)
+    code, _, stderr = run("batchfile", "ingest", tmp_path / "answers.jsonl", GOOD,
+                          "--requests", requests, "--out", tmp_path / "r.jsonl", *common,
+                          "--concurrency", "0", "--no-progress")  # fmt: skip
+    assert code == ExitCode.USAGE
+    assert error_line(stderr) == "--concurrency must be at least 1"
