@@ -224,7 +224,6 @@ class BatchRunner:
             backend.context_tokens
         )
         self.prices = prices or (store.prices if store is not None else PriceTable.load())
-        self.limits = limits
         self.limiter = RateLimiter(limits.rpm, limits.tpm, adaptive=adaptive and not limits.rpm)
         # Other processes spend on the same batch: re-read the ledger before deciding.
         self.budget = Budget(limits.budget, store=store, batch=batch, shared=shared_budget)
