@@ -55,37 +55,32 @@ def attribution_cells(attribution: Attribution | None) -> tuple[str, str]:
     return attribution.source, attribution.certainty
 
 
+def _columns(prefix: str, names: tuple[str, ...], cells: tuple[str, ...] | None) -> Row:
+    """`prefix_name` columns holding `cells`, all empty when there is no value."""
+    return dict(zip((f"{prefix}_{n}" for n in names), cells or ("",) * len(names), strict=True))
+
+
 def date_columns(date: DateRef | None) -> Row:
-    if date is None:
-        return {"date_text": "", "date_start": "", "date_end": "", "date_precision": ""}
-    return {
-        "date_text": date.text,
-        "date_start": iso_date(date.start),
-        "date_end": iso_date(date.end),
-        "date_precision": date.precision,
-    }
+    cells = None
+    if date is not None:
+        cells = (date.text, iso_date(date.start), iso_date(date.end), date.precision)
+    return _columns("date", ("text", "start", "end", "precision"), cells)
 
 
-def quantity_columns(prefix: str, quantity: Quantity | None) -> Row:
-    q = quantity
-    return {
-        f"{prefix}_text": "" if q is None else q.text,
-        f"{prefix}_value": "" if q is None else format_number(q.value),
-        f"{prefix}_value_max": "" if q is None else format_number(q.value_max),
-        f"{prefix}_unit": "" if q is None else text_cell(q.unit),
-        f"{prefix}_qualifier": "" if q is None else q.qualifier,
-    }
+def quantity_columns(prefix: str, q: Quantity | None) -> Row:
+    cells = None
+    if q is not None:
+        value, value_max = format_number(q.value), format_number(q.value_max)
+        cells = (q.text, value, value_max, text_cell(q.unit), q.qualifier)
+    return _columns(prefix, ("text", "value", "value_max", "unit", "qualifier"), cells)
 
 
-def money_columns(prefix: str, money: Money | None) -> Row:
-    m = money
-    return {
-        f"{prefix}_text": "" if m is None else m.text,
-        f"{prefix}_amount": "" if m is None else format_number(m.amount),
-        f"{prefix}_amount_max": "" if m is None else format_number(m.amount_max),
-        f"{prefix}_currency": "" if m is None else text_cell(m.currency),
-        f"{prefix}_qualifier": "" if m is None else m.qualifier,
-    }
+def money_columns(prefix: str, m: Money | None) -> Row:
+    cells = None
+    if m is not None:
+        amount, amount_max = format_number(m.amount), format_number(m.amount_max)
+        cells = (m.text, amount, amount_max, text_cell(m.currency), m.qualifier)
+    return _columns(prefix, ("text", "amount", "amount_max", "currency", "qualifier"), cells)
 
 
 def record_id(summary: ArticleSummary, record_type: str, index: int) -> str:
